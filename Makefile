@@ -1,0 +1,73 @@
+# rvss — thin front end over waf (wscript).  Every target prepares what it
+# needs: Debian packages (tools/setup-deps.sh) and the Samba source tree that
+# matches the installed smbd (tools/prepare-samba.sh, cached per version).
+#
+#   make              build rvss.so, fsrvp_agent and the unit tests
+#   make check        all tests: unit, unit under ASan+UBSan, integration
+#   make demo         the FSRVP walk-through on a throw-away btrfs
+#   make install DESTDIR=DIR
+#   make bench        benchmarks (figures and ratios, no pass/fail)
+#
+# BUILDDIR selects the waf output directory (default build/), so several
+# builds can share one checkout.
+
+BUILDDIR ?= build
+ASANDIR  ?= $(BUILDDIR)-asan
+PYTHON   ?= /usr/bin/python3
+DESTDIR  ?=
+
+WAF_STAMP = $(BUILDDIR)/.samba-src
+WAF = WAFLOCK=.lock-waf-$(notdir $(BUILDDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
+WAF_ASAN = WAFLOCK=.lock-waf-$(notdir $(ASANDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
+
+.PHONY: all deps configure build check unit unit-asan integration demo install bench fuzz clean
+
+all: build
+
+deps:
+	@tools/setup-deps.sh
+
+$(WAF_STAMP): wscript
+	@tools/setup-deps.sh
+	@mkdir -p $(BUILDDIR)
+	@src=$$(tools/prepare-samba.sh) && \
+	  WAFLOCK=.lock-waf-$(notdir $(BUILDDIR)) $(PYTHON) "$$src/buildtools/bin/waf" \
+	    configure --prefix=/usr --out=$(BUILDDIR) --samba-src="$$src" && \
+	  echo "$$src" > $(WAF_STAMP)
+
+configure: $(WAF_STAMP)
+
+build: $(WAF_STAMP)
+	@$(WAF) build
+
+$(ASANDIR)/.configured: $(WAF_STAMP)
+	@$(WAF_ASAN) configure --prefix=/usr --out=$(ASANDIR) --sanitize
+	@touch $@
+
+unit: build
+	@tests/run-unit.sh $(BUILDDIR)
+
+unit-asan: $(ASANDIR)/.configured
+	@$(WAF_ASAN) build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/run-unit.sh $(ASANDIR)
+
+integration: build
+	@tests/integration/run.sh $(BUILDDIR)
+
+check: unit unit-asan integration
+
+demo: build
+	@examples/demo.sh $(BUILDDIR)
+
+install: build
+	@$(WAF) install --destdir="$(DESTDIR)"
+
+bench: build
+	@bench/run.sh $(BUILDDIR)
+
+fuzz:
+	@tests/fuzz/run.sh
+
+clean:
+	rm -rf $(BUILDDIR) $(ASANDIR) .lock-waf-*

@@ -1,0 +1,64 @@
+/*
+ * rvss — the btrfs backend.  btrfs.c is the only file that includes
+ * <btrfsutil.h> or issues a btrfs ioctl.  Every call works on file
+ * descriptors, checks the filesystem magic before any ioctl (btrfs ioctl
+ * numbers are reused by other drivers), and returns 0 or -errno; the
+ * libbtrfsutil error text is not needed by callers, errno says why.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#ifndef RVSS_BTRFS_H
+#define RVSS_BTRFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <talloc.h>
+
+/** @brief 0 if @fd is on btrfs, -EOPNOTSUPP if not, -errno from fstatfs. */
+int rvss_btrfs_check_fd(int fd);
+
+/**
+ * @brief Is @fd the root directory of a subvolume?
+ * @return 1 yes, 0 no, -EOPNOTSUPP not btrfs, -errno.
+ */
+int rvss_btrfs_is_subvolume_fd(int fd);
+
+/** @brief The btrfs id of the subvolume holding @fd.  0 or -errno. */
+int rvss_btrfs_subvolume_id_fd(int fd, uint64_t *ret_id);
+
+/** @brief The filesystem's UUID (16 bytes) of @fd.  0 or -errno. */
+int rvss_btrfs_fsid_fd(int fd, uint8_t ret_fsid[16]);
+
+/**
+ * @brief Snapshot subvolume @src_fd as @name inside directory @dir_fd.
+ *
+ * @param[in] read_only  create with btrfs's read-only flag set.
+ * @return 0; -EEXIST (name taken); -EXDEV (other filesystem); -ENOSPC;
+ *         -EPERM/-EACCES (privilege); -EOPNOTSUPP (not btrfs); -errno.
+ */
+int rvss_btrfs_snapshot(int src_fd, int dir_fd, const char *name, bool read_only);
+
+/**
+ * @brief Delete subvolume @name inside @dir_fd, with every subvolume
+ * nested inside it (a writable copy may have received some).
+ * @return 0; -ENOENT; -EINVAL (@name not a subvolume); -EPERM; -errno.
+ */
+int rvss_btrfs_delete(int dir_fd, const char *name);
+
+/** @brief Read btrfs's read-only flag of subvolume @fd.  0 or -errno. */
+int rvss_btrfs_get_read_only(int fd, bool *ret_ro);
+
+/** @brief Set or clear btrfs's read-only flag of subvolume @fd. 0 or -errno. */
+int rvss_btrfs_set_read_only(int fd, bool ro);
+
+/**
+ * @brief Paths (relative to @subvol_fd) of all subvolumes nested below the
+ * subvolume @subvol_fd, at any depth.
+ *
+ * @return 0; -EOPNOTSUPP; -EPERM (needs privilege on some kernels); -errno.
+ */
+int rvss_btrfs_nested(TALLOC_CTX *mem_ctx, int subvol_fd,
+		      char ***ret_paths, size_t *ret_count);
+
+#endif

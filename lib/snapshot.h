@@ -1,0 +1,104 @@
+/*
+ * rvss — the storage side of an FSRVP shadow copy on btrfs: check, create,
+ * delete.  Samba-independent; vfs_rvss maps these onto the snap_* VFS hooks
+ * and fsrvp_agent uses them for list/gc.  No function here logs: each
+ * returns 0 or -errno and, on failure, a one-line reason for the caller's
+ * log.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#ifndef RVSS_SNAPSHOT_H
+#define RVSS_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+#include <talloc.h>
+
+#include "catalog.h"
+
+/** Default snapshot store, relative to the enclosing subvolume root. */
+#define RVSS_DEFAULT_SNAPSHOT_DIR ".rvss-snapshots"
+
+/** A share path resolved onto btrfs: the result of rvss_snap_check(). */
+struct rvss_volume {
+	char *share_path;   /**< canonical share path (Samba's base volume) */
+	char *subvol_root;  /**< canonical path of the enclosing subvolume */
+	char *rel;          /**< share path relative to subvol_root ("" = root) */
+	char *store;        /**< canonical path of the snapshot store */
+	uint64_t subvol_id; /**< btrfs id of the enclosing subvolume */
+};
+
+/**
+ * @brief Does @share_path qualify for a btrfs shadow copy?
+ *
+ * It qualifies when it is a directory on btrfs (a subvolume root or any
+ * directory inside one) with no nested subvolume and no mount point below
+ * it (a snapshot would silently miss them; MS-FSRVP requires refusal).
+ * Subvolumes inside the snapshot store are rvss's own and do not count.
+ *
+ * @param[in]  snapshot_dir  rvss:snapshot dir: relative to the subvolume
+ *                           root, or absolute (then the store for this
+ *                           subvolume is DIR/subvol-ID).
+ * @param[out] ret_vol       the resolved volume; untouched on failure.
+ * @param[out] ret_reason    on failure, why (may be NULL).
+ *
+ * @return 0; -ENOENT/-ENOTDIR/-EACCES (path); -EOPNOTSUPP (not btrfs);
+ *         -EXDEV (nested subvolume or mount point below, or a store on
+ *         another filesystem); -EINVAL (bad snapshot_dir); -errno.
+ */
+int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
+		    const char *snapshot_dir, struct rvss_volume **ret_vol,
+		    char **ret_reason);
+
+/** Arguments of rvss_snap_create(). */
+struct rvss_create_args {
+	const char *catalog_path;  /**< the catalog tdb */
+	const char *snapshot_dir;  /**< as for rvss_snap_check() */
+	const char *share;         /**< share name, for the record */
+	const char *base_volume;   /**< Samba's base volume (share path) */
+	bool rw;                   /**< writable (auto-recovery) */
+};
+
+/**
+ * @brief Take the snapshot of the subvolume enclosing @args->base_volume.
+ *
+ * The name is the snapshot time (snapname.h); when that second's name is
+ * already taken in the store, *@tstamp moves forward one second at a time
+ * until a free name is found, so names stay unique and shadow_copy2-shaped.
+ *
+ * @param[in,out] tstamp          the requested time; the one used.
+ * @param[out]    ret_base_path   the base volume (for Samba's state).
+ * @param[out]    ret_snap_path   the share's directory in the snapshot.
+ * @param[out]    ret_rec         the catalog record written (may be NULL).
+ *
+ * @return 0; errors of rvss_snap_check(); -ENOSPC; -EPERM; -EBUSY (no free
+ *         name within an hour of *tstamp); catalog errors; -errno.
+ */
+int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
+		     time_t *tstamp, char **ret_base_path, char **ret_snap_path,
+		     struct rvss_record **ret_rec, char **ret_reason);
+
+/**
+ * @brief Delete the snapshot that rvss created for @snap_path.
+ *
+ * Refuses (-EPERM, nothing deleted) unless the catalog has a record with
+ * this exact snap_path and base path, and the subvolume on disk at the
+ * recorded place is a subvolume with the recorded id.  A recorded snapshot
+ * that is already gone only loses its record.
+ *
+ * @return 0; -EPERM (not ours / tampered); catalog errors; -errno.
+ */
+int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
+		     const char *base_path, const char *snap_path,
+		     char **ret_reason);
+
+/**
+ * @brief Destroy the snapshot of one record and drop the record.  The
+ * same identity checks as rvss_snap_delete().  For the reclaimer.
+ * @return 0; -EPERM; -errno.
+ */
+int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
+			     const struct rvss_record *rec, char **ret_reason);
+
+#endif

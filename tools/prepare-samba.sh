@@ -1,0 +1,92 @@
+#!/bin/sh
+# Prepare a Samba source tree that matches the installed smbd exactly, with the
+# generated headers an out-of-tree VFS module needs (config.h, librpc/gen_ndr/*).
+# The tree is cached per Debian version outside the checkout, so only the first
+# build pays (~3 minutes on 2 cores).  Prints the tree's path on stdout.
+#
+#   RVSS_SAMBA_CACHE   cache directory (default /var/cache/rvss)
+set -eu
+
+cache=${RVSS_SAMBA_CACHE:-/var/cache/rvss}
+version=$(dpkg-query -W -f='${Version}' samba 2>/dev/null) || {
+	echo "rvss: the samba package is not installed (run tools/setup-deps.sh)" >&2
+	exit 1
+}
+upstream=${version#*:}          # 4.17.12+dfsg-0+deb12u4
+upstream=${upstream%%+*}        # 4.17.12
+upstream=${upstream%%-*}
+vers=$(echo "$version" | tr ':' '_')   # no colon in include paths
+top="$cache/samba-$vers"
+stamp="$top/prepared"
+
+if [ -f "$stamp" ]; then
+	cat "$stamp"
+	exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "rvss: preparing the Samba source tree needs root (apt-get source/build-dep)" >&2
+	exit 1
+fi
+
+log="$cache/prepare-$vers.log"
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+mkdir -p "$cache"
+echo "rvss: preparing Samba $version source tree in $top (log: $log)" >&2
+
+# deb-src entries for apt-get source / build-dep.
+src=/etc/apt/sources.list.d/debian.sources
+if [ -f "$src" ] && ! grep -q '^Types:.*deb-src' "$src"; then
+	sed -i 's/^Types: deb$/Types: deb deb-src/' "$src"
+fi
+export DEBIAN_FRONTEND=noninteractive
+{
+	apt-get update -q
+	apt-get build-dep -y -q --no-install-recommends "samba=$version"
+} >>"$log" 2>&1
+
+# Configure in the final place: waf records absolute paths.
+rm -rf "$top"
+mkdir -p "$top"
+(
+	cd "$top"
+	apt-get source -q "samba=$version"
+) >>"$log" 2>&1
+srcdir=$(find "$top" -mindepth 1 -maxdepth 1 -type d -name "samba-*" | head -n 1)
+[ -n "$srcdir" ] || { echo "rvss: apt-get source samba failed, see $log" >&2; exit 1; }
+
+# Debian's own configure options (debian/rules), minus the AD DC and ceph,
+# which a VFS module does not need.
+(
+	cd "$srcdir"
+	PYTHON=/usr/bin/python3 ./configure \
+		--prefix=/usr \
+		--enable-fhs \
+		--sysconfdir=/etc \
+		--localstatedir=/var \
+		--libexecdir=/usr/libexec \
+		--libdir=/usr/lib/$multiarch \
+		--datadir=/usr/share \
+		--with-modulesdir=/usr/lib/$multiarch/samba \
+		--with-pammodulesdir=/lib/$multiarch/security \
+		--with-privatedir=/var/lib/samba/private \
+		--with-smbpasswd-file=/etc/samba/smbpasswd \
+		--with-piddir=/run/samba \
+		--with-lockdir=/run/samba \
+		--with-sockets-dir=/run/samba \
+		--with-statedir=/var/lib/samba \
+		--with-cachedir=/var/cache/samba \
+		--with-pam --with-syslog --with-utmp --with-winbind \
+		--with-automount --with-ldap --with-ads --with-gpgme \
+		--enable-avahi --enable-spotlight --with-profiling-data \
+		--disable-rpath --disable-rpath-install \
+		--with-shared-modules=idmap_rid,idmap_ad,idmap_adex,idmap_hash,idmap_ldap,idmap_tdb2,vfs_dfs_samba4,auth_samba4,vfs_nfs4acl_xattr \
+		--bundled-libraries=NONE,pytevent,ldb \
+		--with-cluster-support \
+		--without-ad-dc \
+		--disable-cephfs
+	PYTHONHASHSEED=1 PYTHON=/usr/bin/python3 ./buildtools/bin/waf build --targets=vfs_btrfs -j"$(nproc)"
+) >>"$log" 2>&1 || { echo "rvss: Samba configure/build failed, see $log" >&2; exit 1; }
+
+echo "$srcdir" > "$stamp"
+echo "$srcdir"
