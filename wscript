@@ -122,7 +122,7 @@ def build(bld):
                   use='rvsscore TALLOC TDB BTRFSUTIL')
         test_use = 'agentcore ' + test_use
     bld.program(source=bld.path.ant_glob('fsrvp_agent/main.c'),
-                target='fsrvp_agent', includes='fsrvp_agent lib',
+                target='bin/fsrvp_agent', includes='fsrvp_agent lib',
                 use=('agentcore ' if agent_lib else '') + 'rvsscore TALLOC TDB BTRFSUTIL',
                 install_path='${PREFIX}/bin')
 

@@ -25,9 +25,28 @@ struct rvss_volume {
 	char *share_path;   /**< canonical share path (Samba's base volume) */
 	char *subvol_root;  /**< canonical path of the enclosing subvolume */
 	char *rel;          /**< share path relative to subvol_root ("" = root) */
-	char *store;        /**< canonical path of the snapshot store */
+	char *store;        /**< path of this subvolume's snapshot store */
+	char *store_base;   /**< the configured store directory, absolute */
 	uint64_t subvol_id; /**< btrfs id of the enclosing subvolume */
 };
+
+/**
+ * @brief true if @dir is a usable rvss:snapshot dir value: non-empty, no
+ * "." or ".." component, no "//".
+ */
+bool rvss_snapshot_dir_valid(const char *dir);
+
+/**
+ * @brief Resolve @share_path onto btrfs without judging it: canonical path,
+ * enclosing subvolume, store.  Cheap (a few stat calls); used per
+ * connection to locate the store.
+ *
+ * @return 0; -ENOENT/-ENOTDIR/-EACCES; -EOPNOTSUPP (not btrfs, or the
+ *         subvolume root is not reachable); -EINVAL (bad snapshot_dir).
+ */
+int rvss_volume_resolve(TALLOC_CTX *mem_ctx, const char *share_path,
+			const char *snapshot_dir, struct rvss_volume **ret_vol,
+			char **ret_reason);
 
 /**
  * @brief Does @share_path qualify for a btrfs shadow copy?

@@ -1,0 +1,255 @@
+/*
+ * rvss — the btrfs backend: the only file that talks to libbtrfsutil or
+ * issues a btrfs ioctl.
+ *
+ * WARNING: btrfs ioctl numbers are reused by other drivers, so every entry
+ * point checks the filesystem magic of its fd first (rvss_btrfs_check_fd).
+ * libbtrfsutil reports which step failed in its enum and why in errno; we
+ * save errno on the line after each call and return -errno (in libbtrfsutil
+ * 1.2 a failed snapshot ioctl is SUBVOL_CREATE_FAILED whatever the cause).
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include "btrfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/btrfs.h>
+#include <linux/magic.h>
+
+#include <btrfsutil.h>
+
+/* The root directory of every subvolume has this inode number
+ * (BTRFS_FIRST_FREE_OBJECTID in linux/btrfs_tree.h). */
+#define SUBVOL_ROOT_INO 256
+
+/* Map a libbtrfsutil result onto -errno.  errno is the cause; a few
+ * results carry no errno of their own. */
+static int util_err(enum btrfs_util_error err, int saved_errno)
+{
+	switch (err) {
+	case BTRFS_UTIL_OK:
+		return 0;
+	case BTRFS_UTIL_ERROR_NOT_BTRFS:
+		return -EOPNOTSUPP;
+	case BTRFS_UTIL_ERROR_NOT_SUBVOLUME:
+		return -EINVAL;
+	case BTRFS_UTIL_ERROR_NO_MEMORY:
+		return -ENOMEM;
+	case BTRFS_UTIL_ERROR_INVALID_ARGUMENT:
+		return -EINVAL;
+	default:
+		return saved_errno > 0 ? -saved_errno : -EIO;
+	}
+}
+
+int rvss_btrfs_check_fd(int fd)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) != 0) {
+		return -errno;
+	}
+	if (sfs.f_type != (typeof(sfs.f_type))BTRFS_SUPER_MAGIC) {
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+int rvss_btrfs_is_subvolume_fd(int fd)
+{
+	struct stat st;
+	int ret;
+
+	ret = rvss_btrfs_check_fd(fd);
+	if (ret != 0) {
+		return ret;
+	}
+	if (fstat(fd, &st) != 0) {
+		return -errno;
+	}
+	/* A subvolume root is a directory with inode SUBVOL_ROOT_INO. */
+	return S_ISDIR(st.st_mode) && st.st_ino == SUBVOL_ROOT_INO;
+}
+
+int rvss_btrfs_subvolume_id_fd(int fd, uint64_t *ret_id)
+{
+	enum btrfs_util_error err;
+	uint64_t id = 0;
+	int saved, ret;
+
+	ret = rvss_btrfs_check_fd(fd);
+	if (ret != 0) {
+		return ret;
+	}
+	err = btrfs_util_subvolume_id_fd(fd, &id);
+	saved = errno;
+	ret = util_err(err, saved);
+	if (ret == 0) {
+		*ret_id = id;
+	}
+	return ret;
+}
+
+int rvss_btrfs_fsid_fd(int fd, uint8_t ret_fsid[16])
+{
+	struct btrfs_ioctl_fs_info_args args;
+	int ret;
+
+	ret = rvss_btrfs_check_fd(fd);
+	if (ret != 0) {
+		return ret;
+	}
+	memset(&args, 0, sizeof(args));
+	if (ioctl(fd, BTRFS_IOC_FS_INFO, &args) != 0) {
+		return -errno;
+	}
+	memcpy(ret_fsid, args.fsid, 16);
+	return 0;
+}
+
+int rvss_btrfs_snapshot(int src_fd, int dir_fd, const char *name, bool read_only)
+{
+	enum btrfs_util_error err;
+	int saved, ret;
+
+	ret = rvss_btrfs_check_fd(src_fd);
+	if (ret == 0) {
+		ret = rvss_btrfs_check_fd(dir_fd);
+	}
+	if (ret != 0) {
+		return ret;
+	}
+	err = btrfs_util_create_snapshot_fd2(src_fd, dir_fd, name,
+					     read_only ? BTRFS_UTIL_CREATE_SNAPSHOT_READ_ONLY : 0,
+					     NULL, NULL);
+	saved = errno;
+	return util_err(err, saved);
+}
+
+int rvss_btrfs_delete(int dir_fd, const char *name)
+{
+	enum btrfs_util_error err;
+	struct stat st;
+	int saved, ret;
+
+	ret = rvss_btrfs_check_fd(dir_fd);
+	if (ret != 0) {
+		return ret;
+	}
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_ino != SUBVOL_ROOT_INO) {
+		return -EINVAL;
+	}
+	err = btrfs_util_delete_subvolume_fd(dir_fd, name,
+					     BTRFS_UTIL_DELETE_SUBVOLUME_RECURSIVE);
+	saved = errno;
+	return util_err(err, saved);
+}
+
+int rvss_btrfs_get_read_only(int fd, bool *ret_ro)
+{
+	enum btrfs_util_error err;
+	bool ro = false;
+	int saved, ret;
+
+	ret = rvss_btrfs_check_fd(fd);
+	if (ret != 0) {
+		return ret;
+	}
+	err = btrfs_util_get_subvolume_read_only_fd(fd, &ro);
+	saved = errno;
+	ret = util_err(err, saved);
+	if (ret == 0) {
+		*ret_ro = ro;
+	}
+	return ret;
+}
+
+int rvss_btrfs_set_read_only(int fd, bool ro)
+{
+	enum btrfs_util_error err;
+	int saved, ret;
+
+	ret = rvss_btrfs_check_fd(fd);
+	if (ret != 0) {
+		return ret;
+	}
+	err = btrfs_util_set_subvolume_read_only_fd(fd, ro);
+	saved = errno;
+	return util_err(err, saved);
+}
+
+int rvss_btrfs_nested(TALLOC_CTX *mem_ctx, int subvol_fd,
+		      char ***ret_paths, size_t *ret_count)
+{
+	struct btrfs_util_subvolume_iterator *iter = NULL;
+	enum btrfs_util_error err;
+	TALLOC_CTX *tmp = NULL;
+	char **paths = NULL;
+	size_t count = 0;
+	int saved, ret;
+
+	ret = rvss_btrfs_check_fd(subvol_fd);
+	if (ret != 0) {
+		return ret;
+	}
+	tmp = talloc_new(NULL);
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	paths = talloc_array(tmp, char *, 1);
+	if (paths == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	err = btrfs_util_create_subvolume_iterator_fd(subvol_fd, 0, 0, &iter);
+	saved = errno;
+	ret = util_err(err, saved);
+	if (ret != 0) {
+		goto done;
+	}
+	for (;;) {
+		char *path = NULL;
+
+		err = btrfs_util_subvolume_iterator_next(iter, &path, NULL);
+		saved = errno;
+		if (err == BTRFS_UTIL_ERROR_STOP_ITERATION) {
+			break;
+		}
+		ret = util_err(err, saved);
+		if (ret != 0) {
+			goto done;
+		}
+		paths = talloc_realloc(tmp, paths, char *, count + 2);
+		if (paths == NULL) {
+			free(path);
+			ret = -ENOMEM;
+			goto done;
+		}
+		paths[count] = talloc_strdup(paths, path);
+		free(path);
+		if (paths[count] == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+		count++;
+	}
+	paths[count] = NULL;
+	*ret_paths = talloc_steal(mem_ctx, paths);
+	*ret_count = count;
+	ret = 0;
+done:
+	if (iter != NULL) {
+		btrfs_util_destroy_subvolume_iterator(iter);
+	}
+	talloc_free(tmp);
+	return ret;
+}

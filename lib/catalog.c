@@ -1,0 +1,477 @@
+/*
+ * rvss — the catalog of snapshots rvss created (see catalog.h).
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include "catalog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <tdb.h>
+
+struct rvss_catalog {
+	struct tdb_context *tdb;
+};
+
+static const char *state_names[] = {
+	[RVSS_STATE_CREATING] = "creating",
+	[RVSS_STATE_CREATED] = "created",
+	[RVSS_STATE_RETAINED] = "retained",
+	[RVSS_STATE_DELETING] = "deleting",
+};
+
+const char *rvss_record_state_name(enum rvss_record_state state)
+{
+	if ((size_t)state >= sizeof(state_names) / sizeof(state_names[0])) {
+		return "unknown";
+	}
+	return state_names[state];
+}
+
+static int state_from_name(const char *s, enum rvss_record_state *ret)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
+		if (strcmp(s, state_names[i]) == 0) {
+			*ret = (enum rvss_record_state)i;
+			return 0;
+		}
+	}
+	return -EBADMSG;
+}
+
+static int catalog_destructor(struct rvss_catalog *cat)
+{
+	if (cat->tdb != NULL) {
+		tdb_close(cat->tdb);
+		cat->tdb = NULL;
+	}
+	return 0;
+}
+
+int rvss_catalog_open(TALLOC_CTX *mem_ctx, const char *path, bool create,
+		      struct rvss_catalog **ret_cat)
+{
+	struct rvss_catalog *cat;
+	int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+
+	cat = talloc_zero(mem_ctx, struct rvss_catalog);
+	if (cat == NULL) {
+		return -ENOMEM;
+	}
+	errno = 0;
+	cat->tdb = tdb_open(path, 0, TDB_DEFAULT, flags, 0600);
+	if (cat->tdb == NULL) {
+		int err = errno != 0 ? errno : EIO;
+		talloc_free(cat);
+		return -err;
+	}
+	talloc_set_destructor(cat, catalog_destructor);
+	*ret_cat = cat;
+	return 0;
+}
+
+/* Append "key=value\n", escaping backslash and newline in value. */
+static char *put(char *buf, const char *key, const char *value)
+{
+	const char *p;
+
+	buf = talloc_asprintf_append_buffer(buf, "%s=", key);
+	for (p = value != NULL ? value : ""; buf != NULL && *p != '\0'; p++) {
+		if (*p == '\\') {
+			buf = talloc_strdup_append_buffer(buf, "\\\\");
+		} else if (*p == '\n') {
+			buf = talloc_strdup_append_buffer(buf, "\\n");
+		} else {
+			buf = talloc_asprintf_append_buffer(buf, "%c", *p);
+		}
+	}
+	if (buf != NULL) {
+		buf = talloc_strdup_append_buffer(buf, "\n");
+	}
+	return buf;
+}
+
+char *rvss_record_pack(TALLOC_CTX *mem_ctx, const struct rvss_record *rec)
+{
+	char num[32];
+	char *buf = talloc_strdup(mem_ctx, "");
+
+	buf = put(buf, "snapshot", rec->snapshot);
+	buf = put(buf, "name", rec->name);
+	buf = put(buf, "share", rec->share);
+	buf = put(buf, "base_path", rec->base_path);
+	buf = put(buf, "snap_path", rec->snap_path);
+	buf = put(buf, "source", rec->source);
+	snprintf(num, sizeof(num), "%" PRIu64, rec->source_id);
+	buf = put(buf, "source_id", num);
+	snprintf(num, sizeof(num), "%" PRIu64, rec->snapshot_id);
+	buf = put(buf, "snapshot_id", num);
+	snprintf(num, sizeof(num), "%lld", (long long)rec->created);
+	buf = put(buf, "created", num);
+	snprintf(num, sizeof(num), "%lld", (long long)rec->updated);
+	buf = put(buf, "updated", num);
+	buf = put(buf, "rw", rec->rw ? "1" : "0");
+	buf = put(buf, "sealed", rec->sealed ? "1" : "0");
+	buf = put(buf, "state", rvss_record_state_name(rec->state));
+	snprintf(num, sizeof(num), "%d", rec->creator_pid);
+	buf = put(buf, "creator_pid", num);
+	buf = put(buf, "set_id", rec->set_id);
+	buf = put(buf, "sc_id", rec->sc_id);
+	buf = put(buf, "exposed_share", rec->exposed_share);
+	return buf;
+}
+
+static int parse_u64(const char *s, uint64_t *ret)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9') {
+		return -EBADMSG;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0') {
+		return -EBADMSG;
+	}
+	*ret = v;
+	return 0;
+}
+
+static int parse_i64(const char *s, long long *ret)
+{
+	char *end = NULL;
+	long long v;
+
+	if (*s == '\0') {
+		return -EBADMSG;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0') {
+		return -EBADMSG;
+	}
+	*ret = v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *ret)
+{
+	if (strcmp(s, "0") == 0 || strcmp(s, "1") == 0) {
+		*ret = s[0] == '1';
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+/* Set one field from key/value; unknown keys are ignored. */
+static int set_field(struct rvss_record *rec, const char *key, char *value)
+{
+	char **strp = NULL;
+	long long i64;
+	uint64_t u64;
+	int ret = 0;
+
+	if (strcmp(key, "snapshot") == 0) {
+		strp = &rec->snapshot;
+	} else if (strcmp(key, "name") == 0) {
+		strp = &rec->name;
+	} else if (strcmp(key, "share") == 0) {
+		strp = &rec->share;
+	} else if (strcmp(key, "base_path") == 0) {
+		strp = &rec->base_path;
+	} else if (strcmp(key, "snap_path") == 0) {
+		strp = &rec->snap_path;
+	} else if (strcmp(key, "source") == 0) {
+		strp = &rec->source;
+	} else if (strcmp(key, "set_id") == 0) {
+		strp = &rec->set_id;
+	} else if (strcmp(key, "sc_id") == 0) {
+		strp = &rec->sc_id;
+	} else if (strcmp(key, "exposed_share") == 0) {
+		strp = &rec->exposed_share;
+	} else if (strcmp(key, "source_id") == 0) {
+		ret = parse_u64(value, &u64);
+		rec->source_id = u64;
+	} else if (strcmp(key, "snapshot_id") == 0) {
+		ret = parse_u64(value, &u64);
+		rec->snapshot_id = u64;
+	} else if (strcmp(key, "created") == 0) {
+		ret = parse_i64(value, &i64);
+		rec->created = (time_t)i64;
+	} else if (strcmp(key, "updated") == 0) {
+		ret = parse_i64(value, &i64);
+		rec->updated = (time_t)i64;
+	} else if (strcmp(key, "creator_pid") == 0) {
+		ret = parse_i64(value, &i64);
+		rec->creator_pid = (int)i64;
+	} else if (strcmp(key, "rw") == 0) {
+		ret = parse_bool(value, &rec->rw);
+	} else if (strcmp(key, "sealed") == 0) {
+		ret = parse_bool(value, &rec->sealed);
+	} else if (strcmp(key, "state") == 0) {
+		ret = state_from_name(value, &rec->state);
+	}
+	if (strp != NULL) {
+		*strp = talloc_strdup(rec, value);
+		if (*strp == NULL) {
+			return -ENOMEM;
+		}
+	}
+	return ret;
+}
+
+int rvss_record_unpack(TALLOC_CTX *mem_ctx, const char *buf, size_t len,
+		       struct rvss_record **ret_rec)
+{
+	struct rvss_record *rec;
+	size_t pos = 0;
+	char *key = NULL, *val = NULL;
+	int ret = 0;
+
+	rec = talloc_zero(NULL, struct rvss_record);
+	if (rec == NULL) {
+		return -ENOMEM;
+	}
+	while (pos < len) {
+		const char *eol = memchr(buf + pos, '\n', len - pos);
+		const char *eq;
+		size_t linelen, i, o;
+
+		if (eol == NULL) {
+			ret = -EBADMSG;
+			goto done;
+		}
+		linelen = (size_t)(eol - (buf + pos));
+		eq = memchr(buf + pos, '=', linelen);
+		if (eq == NULL || eq == buf + pos) {
+			ret = -EBADMSG;
+			goto done;
+		}
+		key = talloc_strndup(rec, buf + pos, (size_t)(eq - (buf + pos)));
+		val = talloc_size(rec, linelen + 1);
+		if (key == NULL || val == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+		for (i = (size_t)(eq - buf) + 1, o = 0; i < pos + linelen; i++) {
+			char c = buf[i];
+
+			if (c == '\0') {
+				ret = -EBADMSG;
+				goto done;
+			}
+			if (c == '\\') {
+				if (i + 1 >= pos + linelen) {
+					ret = -EBADMSG;
+					goto done;
+				}
+				c = buf[++i];
+				if (c == 'n') {
+					c = '\n';
+				} else if (c != '\\') {
+					ret = -EBADMSG;
+					goto done;
+				}
+			}
+			val[o++] = c;
+		}
+		val[o] = '\0';
+		ret = set_field(rec, key, val);
+		if (ret != 0) {
+			goto done;
+		}
+		TALLOC_FREE(key);
+		TALLOC_FREE(val);
+		pos += linelen + 1;
+	}
+	if (rec->snapshot == NULL || rec->snapshot[0] == '\0') {
+		ret = -EBADMSG;
+		goto done;
+	}
+	/* Absent strings read as "" so callers never see NULL. */
+#define EMPTY_IF_NULL(f) do { if (rec->f == NULL && (rec->f = talloc_strdup(rec, "")) == NULL) { ret = -ENOMEM; goto done; } } while (0)
+	EMPTY_IF_NULL(name);
+	EMPTY_IF_NULL(share);
+	EMPTY_IF_NULL(base_path);
+	EMPTY_IF_NULL(snap_path);
+	EMPTY_IF_NULL(source);
+	EMPTY_IF_NULL(set_id);
+	EMPTY_IF_NULL(sc_id);
+	EMPTY_IF_NULL(exposed_share);
+#undef EMPTY_IF_NULL
+	*ret_rec = talloc_steal(mem_ctx, rec);
+	rec = NULL;
+	ret = 0;
+done:
+	talloc_free(rec);
+	return ret;
+}
+
+static TDB_DATA key_of(const char *snapshot)
+{
+	TDB_DATA k;
+
+	/* tdb's key pointer is not const, but tdb never writes through it. */
+	k.dptr = (unsigned char *)(uintptr_t)snapshot;
+	k.dsize = strlen(snapshot) + 1;
+	return k;
+}
+
+static int store(struct rvss_catalog *cat, const struct rvss_record *rec, int flag)
+{
+	TDB_DATA val;
+	char *buf;
+	int ret = 0;
+
+	if (rec->snapshot == NULL || rec->snapshot[0] == '\0') {
+		return -EINVAL;
+	}
+	buf = rvss_record_pack(NULL, rec);
+	if (buf == NULL) {
+		return -ENOMEM;
+	}
+	val.dptr = (unsigned char *)buf;
+	val.dsize = strlen(buf);
+	if (tdb_store(cat->tdb, key_of(rec->snapshot), val, flag) != 0) {
+		ret = tdb_error(cat->tdb) == TDB_ERR_EXISTS ? -EEXIST : -EIO;
+	}
+	talloc_free(buf);
+	return ret;
+}
+
+int rvss_catalog_insert(struct rvss_catalog *cat, const struct rvss_record *rec)
+{
+	return store(cat, rec, TDB_INSERT);
+}
+
+int rvss_catalog_update(struct rvss_catalog *cat, const struct rvss_record *rec)
+{
+	return store(cat, rec, TDB_REPLACE);
+}
+
+int rvss_catalog_fetch(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
+		       const char *snapshot, struct rvss_record **ret_rec)
+{
+	TDB_DATA val;
+	int ret;
+
+	val = tdb_fetch(cat->tdb, key_of(snapshot));
+	if (val.dptr == NULL) {
+		return tdb_error(cat->tdb) == TDB_ERR_NOEXIST ? -ENOENT : -EIO;
+	}
+	ret = rvss_record_unpack(mem_ctx, (const char *)val.dptr, val.dsize, ret_rec);
+	free(val.dptr);
+	return ret;
+}
+
+int rvss_catalog_remove(struct rvss_catalog *cat, const char *snapshot)
+{
+	if (tdb_delete(cat->tdb, key_of(snapshot)) != 0) {
+		return tdb_error(cat->tdb) == TDB_ERR_NOEXIST ? -ENOENT : -EIO;
+	}
+	return 0;
+}
+
+struct list_state {
+	TALLOC_CTX *mem_ctx;
+	struct rvss_record **recs;
+	size_t count;
+	int error;
+};
+
+static int list_one(struct tdb_context *tdb, TDB_DATA key, TDB_DATA val, void *priv)
+{
+	struct list_state *st = priv;
+	struct rvss_record *rec = NULL;
+	struct rvss_record **recs;
+
+	if (rvss_record_unpack(st->mem_ctx, (const char *)val.dptr, val.dsize, &rec) != 0) {
+		return 0; /* corrupt: skip, the agent reports it separately */
+	}
+	recs = talloc_realloc(st->mem_ctx, st->recs, struct rvss_record *, st->count + 1);
+	if (recs == NULL) {
+		talloc_free(rec);
+		st->error = -ENOMEM;
+		return -1;
+	}
+	st->recs = recs;
+	st->recs[st->count++] = talloc_steal(st->recs, rec);
+	return 0;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	const struct rvss_record *ra = *(const struct rvss_record * const *)a;
+	const struct rvss_record *rb = *(const struct rvss_record * const *)b;
+	int c = strcmp(ra->source, rb->source);
+
+	if (c != 0) {
+		return c;
+	}
+	if (ra->created != rb->created) {
+		return ra->created < rb->created ? -1 : 1;
+	}
+	return strcmp(ra->snapshot, rb->snapshot);
+}
+
+int rvss_catalog_list(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
+		      struct rvss_record ***ret_recs, size_t *ret_count)
+{
+	struct list_state st = { .mem_ctx = NULL };
+	TALLOC_CTX *tmp = talloc_new(NULL);
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	st.mem_ctx = tmp;
+	st.recs = talloc_array(tmp, struct rvss_record *, 0);
+	if (st.recs == NULL) {
+		talloc_free(tmp);
+		return -ENOMEM;
+	}
+	if (tdb_traverse_read(cat->tdb, list_one, &st) < 0 && st.error == 0) {
+		st.error = -EIO;
+	}
+	if (st.error != 0) {
+		talloc_free(tmp);
+		return st.error;
+	}
+	qsort(st.recs, st.count, sizeof(st.recs[0]), cmp_rec);
+	*ret_recs = talloc_steal(mem_ctx, st.recs);
+	*ret_count = st.count;
+	talloc_free(tmp);
+	return 0;
+}
+
+int rvss_catalog_find_snap_path(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
+				const char *snap_path,
+				struct rvss_record **ret_rec)
+{
+	struct rvss_record **recs = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	ret = rvss_catalog_list(cat, NULL, &recs, &n);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = -ENOENT;
+	for (i = 0; i < n; i++) {
+		if (strcmp(recs[i]->snap_path, snap_path) == 0) {
+			*ret_rec = talloc_steal(mem_ctx, recs[i]);
+			ret = 0;
+			break;
+		}
+	}
+	talloc_free(recs);
+	return ret;
+}

@@ -1,0 +1,99 @@
+/*
+ * rvss — option value parsers (see options.h).
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int rvss_parse_bool(const char *s, bool *ret)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	if (s == NULL) {
+		return -EINVAL;
+	}
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_u64(const char *s, uint64_t *ret, const char **end_ret)
+{
+	char *end = NULL;
+	unsigned long long v;
+
+	if (s == NULL || *s < '0' || *s > '9') {
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE) {
+		return -ERANGE;
+	}
+	*ret = v;
+	*end_ret = end;
+	return 0;
+}
+
+int rvss_parse_count(const char *s, uint32_t *ret)
+{
+	const char *end = NULL;
+	uint64_t v;
+	int r;
+
+	r = parse_u64(s, &v, &end);
+	if (r != 0) {
+		return r;
+	}
+	if (*end != '\0') {
+		return -EINVAL;
+	}
+	if (v > UINT32_MAX) {
+		return -ERANGE;
+	}
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+int rvss_parse_duration(const char *s, uint64_t *ret_seconds)
+{
+	const char *end = NULL;
+	uint64_t v, mult;
+	int r;
+
+	r = parse_u64(s, &v, &end);
+	if (r != 0) {
+		return r;
+	}
+	switch (*end) {
+	case '\0': case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	case 'w': mult = 7 * 86400; break;
+	default: return -EINVAL;
+	}
+	if (*end != '\0' && end[1] != '\0') {
+		return -EINVAL;
+	}
+	if (v > UINT64_MAX / mult) {
+		return -ERANGE;
+	}
+	*ret_seconds = v * mult;
+	return 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * rvss — parsers for option values, shared by the module (rvss:* options)
+ * and the agent.  Strict: a value that does not parse is an error, never a
+ * silent default.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#ifndef RVSS_OPTIONS_H
+#define RVSS_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/** @brief yes/no/true/false/on/off/1/0 (any case).  0 or -EINVAL. */
+int rvss_parse_bool(const char *s, bool *ret);
+
+/** @brief A decimal count 0..UINT32_MAX.  0 or -EINVAL / -ERANGE. */
+int rvss_parse_count(const char *s, uint32_t *ret);
+
+/**
+ * @brief A duration: a number with an optional unit s, m, h, d, w
+ * (default s), e.g. "90", "30m", "12h", "7d".  0 or -EINVAL / -ERANGE.
+ */
+int rvss_parse_duration(const char *s, uint64_t *ret_seconds);
+
+#endif

@@ -1,0 +1,683 @@
+/*
+ * rvss — check, create and delete a shadow copy's snapshot on btrfs.
+ *
+ * A share is any directory inside a btrfs subvolume.  Its shadow copy is one
+ * snapshot of the whole enclosing subvolume, placed in the snapshot store
+ * (by default <subvolume root>/.rvss-snapshots) and named by its time stamp;
+ * Samba is given the share's own directory inside it.  The catalog
+ * (catalog.h) records each snapshot before it exists, so nothing rvss makes
+ * is ever unknown, and nothing unknown is ever deleted.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include "snapshot.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "btrfs.h"
+#include "catalog.h"
+#include "mountinfo.h"
+#include "snapname.h"
+
+/* How far a time stamp may move to find a free name. */
+#define MAX_NAME_TRIES 3600
+
+#define OPEN_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+static void set_reason(TALLOC_CTX *mem_ctx, char **ret_reason, const char *fmt, ...)
+	PRINTF_ATTRIBUTE(3, 4);
+
+static void set_reason(TALLOC_CTX *mem_ctx, char **ret_reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ret_reason == NULL) {
+		return;
+	}
+	va_start(ap, fmt);
+	*ret_reason = talloc_vasprintf(mem_ctx, fmt, ap);
+	va_end(ap);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		(void)close(*fd);
+		*fd = -1;
+	}
+}
+
+/* "a/b/c" -> "a/b" in place; "/a" -> "/". */
+static void strip_last(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash == NULL) {
+		return;
+	}
+	if (slash == path) {
+		path[1] = '\0';
+	} else {
+		*slash = '\0';
+	}
+}
+
+static char *join(TALLOC_CTX *mem_ctx, const char *a, const char *b)
+{
+	if (b == NULL || b[0] == '\0') {
+		return talloc_strdup(mem_ctx, a);
+	}
+	if (strcmp(a, "/") == 0) {
+		return talloc_asprintf(mem_ctx, "/%s", b);
+	}
+	return talloc_asprintf(mem_ctx, "%s/%s", a, b);
+}
+
+/* A snapshot dir is a non-empty path without "." or ".." components. */
+bool rvss_snapshot_dir_valid(const char *dir)
+{
+	const char *p = dir;
+
+	if (dir == NULL || dir[0] == '\0' || strlen(dir) >= PATH_MAX) {
+		return false;
+	}
+	while (*p != '\0') {
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
+			return false;
+		}
+		if (n == 0 && p != dir) {
+			return false; /* "//" */
+		}
+		p = *end == '/' ? end + 1 : end;
+	}
+	return true;
+}
+
+/*
+ * Find the root of the subvolume holding @canon (canonical).  Walks up while
+ * the device stays the same: every subvolume has its own st_dev, and its
+ * root has inode 256.
+ */
+static int find_subvol_root(TALLOC_CTX *mem_ctx, const char *canon,
+			    char **ret_root, char **ret_reason)
+{
+	char *cur = talloc_strdup(mem_ctx, canon);
+	struct stat first, st;
+	int ret;
+
+	if (cur == NULL) {
+		return -ENOMEM;
+	}
+	if (stat(cur, &first) != 0) {
+		ret = -errno;
+		set_reason(mem_ctx, ret_reason, "cannot stat %s: %s", cur, strerror(-ret));
+		goto fail;
+	}
+	st = first;
+	for (;;) {
+		if (st.st_dev != first.st_dev) {
+			set_reason(mem_ctx, ret_reason,
+				   "%s is on a mount of a directory inside a btrfs "
+				   "subvolume; its subvolume root is not reachable",
+				   canon);
+			ret = -EOPNOTSUPP;
+			goto fail;
+		}
+		if (S_ISDIR(st.st_mode) && st.st_ino == 256) {
+			*ret_root = cur;
+			return 0;
+		}
+		if (strcmp(cur, "/") == 0) {
+			set_reason(mem_ctx, ret_reason, "no subvolume root above %s", canon);
+			ret = -EOPNOTSUPP;
+			goto fail;
+		}
+		strip_last(cur);
+		if (stat(cur, &st) != 0) {
+			ret = -errno;
+			set_reason(mem_ctx, ret_reason, "cannot stat %s: %s", cur, strerror(-ret));
+			goto fail;
+		}
+	}
+fail:
+	talloc_free(cur);
+	return ret;
+}
+
+int rvss_volume_resolve(TALLOC_CTX *mem_ctx, const char *share_path,
+		    const char *snapshot_dir, struct rvss_volume **ret_vol,
+		    char **ret_reason)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct rvss_volume *vol = NULL;
+	char *canon = NULL;
+	int fd = -1, rootfd = -1;
+	int ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	if (!rvss_snapshot_dir_valid(snapshot_dir)) {
+		set_reason(mem_ctx, ret_reason, "invalid snapshot dir '%s'",
+			   snapshot_dir != NULL ? snapshot_dir : "");
+		ret = -EINVAL;
+		goto done;
+	}
+	vol = talloc_zero(tmp, struct rvss_volume);
+	if (vol == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	canon = realpath(share_path, NULL);
+	if (canon == NULL) {
+		ret = -errno;
+		set_reason(mem_ctx, ret_reason, "cannot resolve %s: %s", share_path, strerror(-ret));
+		goto done;
+	}
+	vol->share_path = talloc_strdup(vol, canon);
+	free(canon);
+	if (vol->share_path == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	fd = open(vol->share_path, OPEN_DIR_FLAGS);
+	if (fd < 0) {
+		ret = -errno;
+		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->share_path, strerror(-ret));
+		goto done;
+	}
+	ret = rvss_btrfs_check_fd(fd);
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "%s is not on btrfs", vol->share_path);
+		goto done;
+	}
+	ret = find_subvol_root(vol, vol->share_path, &vol->subvol_root, ret_reason);
+	if (ret != 0) {
+		if (ret_reason != NULL && *ret_reason != NULL) {
+			talloc_steal(mem_ctx, *ret_reason);
+		}
+		goto done;
+	}
+	vol->rel = talloc_strdup(vol, vol->share_path + strlen(vol->subvol_root));
+	if (vol->rel == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	if (vol->rel[0] == '/') {
+		memmove(vol->rel, vol->rel + 1, strlen(vol->rel));
+	}
+	rootfd = open(vol->subvol_root, OPEN_DIR_FLAGS);
+	if (rootfd < 0) {
+		ret = -errno;
+		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->subvol_root, strerror(-ret));
+		goto done;
+	}
+	ret = rvss_btrfs_subvolume_id_fd(rootfd, &vol->subvol_id);
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "cannot read the subvolume id of %s: %s",
+			   vol->subvol_root, strerror(-ret));
+		goto done;
+	}
+	if (snapshot_dir[0] == '/') {
+		vol->store_base = talloc_strdup(vol, snapshot_dir);
+		vol->store = talloc_asprintf(vol, "%s/subvol-%" PRIu64, snapshot_dir,
+					     vol->subvol_id);
+	} else {
+		vol->store_base = join(vol, vol->subvol_root, snapshot_dir);
+		vol->store = talloc_strdup(vol, vol->store_base);
+	}
+	if (vol->store_base == NULL || vol->store == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	*ret_vol = talloc_steal(mem_ctx, vol);
+	ret = 0;
+done:
+	close_fd(&fd);
+	close_fd(&rootfd);
+	talloc_free(tmp);
+	return ret;
+}
+
+
+int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
+		    const char *snapshot_dir, struct rvss_volume **ret_vol,
+		    char **ret_reason)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct rvss_volume *vol = NULL;
+	char *rel_slash;
+	char **paths = NULL;
+	size_t n = 0, i;
+	int rootfd = -1;
+	int ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	ret = rvss_volume_resolve(tmp, share_path, snapshot_dir, &vol, ret_reason);
+	if (ret != 0) {
+		if (ret_reason != NULL && *ret_reason != NULL) {
+			talloc_steal(mem_ctx, *ret_reason);
+		}
+		goto done;
+	}
+	rootfd = open(vol->subvol_root, OPEN_DIR_FLAGS);
+	if (rootfd < 0) {
+		ret = -errno;
+		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->subvol_root, strerror(-ret));
+		goto done;
+	}
+
+	/* Nested subvolumes below the share would be empty in the snapshot. */
+	ret = rvss_btrfs_nested(tmp, rootfd, &paths, &n);
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "cannot list subvolumes below %s: %s",
+			   vol->subvol_root, strerror(-ret));
+		goto done;
+	}
+	rel_slash = talloc_asprintf(tmp, "/%s", vol->rel);
+	if (rel_slash == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		char *abs = join(tmp, vol->subvol_root, paths[i]);
+		char *p_slash = talloc_asprintf(tmp, "/%s", paths[i]);
+
+		if (abs == NULL || p_slash == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+		if (rvss_path_is_below(vol->store_base, abs)) {
+			continue; /* rvss's own snapshots */
+		}
+		if (rvss_path_is_below(rel_slash, p_slash)) {
+			set_reason(mem_ctx, ret_reason,
+				   "nested subvolume %s below share path %s would be "
+				   "missing from a snapshot", abs, vol->share_path);
+			ret = -EXDEV;
+			goto done;
+		}
+	}
+
+	/* Nothing crosses a mount point. */
+	ret = rvss_mounts_below(tmp, NULL, vol->share_path, &paths, &n);
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "cannot read mount table: %s", strerror(-ret));
+		goto done;
+	}
+	if (n > 0) {
+		set_reason(mem_ctx, ret_reason,
+			   "mount point %s below share path %s would be missing "
+			   "from a snapshot", paths[0], vol->share_path);
+		ret = -EXDEV;
+		goto done;
+	}
+
+	*ret_vol = talloc_steal(mem_ctx, vol);
+	ret = 0;
+done:
+	close_fd(&rootfd);
+	talloc_free(tmp);
+	return ret;
+}
+
+/* mkdir -p for the store: every missing component mode 0700. */
+static int make_store(const char *store)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(store), i;
+
+	if (len == 0 || len >= sizeof(path)) {
+		return -ENAMETOOLONG;
+	}
+	memcpy(path, store, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (path[i] == '/' || path[i] == '\0') {
+			char c = path[i];
+
+			path[i] = '\0';
+			if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+				return -errno;
+			}
+			path[i] = c;
+		}
+	}
+	return 0;
+}
+
+static int same_filesystem(int a, int b)
+{
+	uint8_t fa[16], fb[16];
+	int ret;
+
+	ret = rvss_btrfs_fsid_fd(a, fa);
+	if (ret == 0) {
+		ret = rvss_btrfs_fsid_fd(b, fb);
+	}
+	if (ret != 0) {
+		return ret;
+	}
+	return memcmp(fa, fb, 16) == 0 ? 0 : -EXDEV;
+}
+
+int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
+		     time_t *tstamp, char **ret_base_path, char **ret_snap_path,
+		     struct rvss_record **ret_rec, char **ret_reason)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct rvss_volume *vol = NULL;
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *rec = NULL;
+	char name[RVSS_SNAPNAME_LEN + 1];
+	int rootfd = -1, storefd = -1, snapfd = -1;
+	bool created = false;
+	time_t t = *tstamp;
+	int tries, ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	ret = rvss_snap_check(tmp, args->base_volume, args->snapshot_dir, &vol, ret_reason);
+	if (ret != 0) {
+		if (ret_reason != NULL && *ret_reason != NULL) {
+			talloc_steal(mem_ctx, *ret_reason);
+		}
+		goto done;
+	}
+	rootfd = open(vol->subvol_root, OPEN_DIR_FLAGS);
+	if (rootfd < 0) {
+		ret = -errno;
+		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->subvol_root, strerror(-ret));
+		goto done;
+	}
+	ret = make_store(vol->store);
+	if (ret == 0) {
+		storefd = open(vol->store, OPEN_DIR_FLAGS);
+		ret = storefd < 0 ? -errno : 0;
+	}
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "cannot create snapshot store %s: %s",
+			   vol->store, strerror(-ret));
+		goto done;
+	}
+	ret = same_filesystem(rootfd, storefd);
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason,
+			   "snapshot store %s is not on the btrfs filesystem of %s",
+			   vol->store, vol->subvol_root);
+		goto done;
+	}
+	ret = rvss_catalog_open(tmp, args->catalog_path, true, &cat);
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "cannot open catalog %s: %s",
+			   args->catalog_path, strerror(-ret));
+		goto done;
+	}
+
+	for (tries = 0; tries < MAX_NAME_TRIES; tries++, t++) {
+		struct stat st;
+
+		ret = rvss_snapname_format(t, name);
+		if (ret != 0) {
+			set_reason(mem_ctx, ret_reason, "time stamp %lld out of range", (long long)t);
+			goto done;
+		}
+		TALLOC_FREE(rec);
+		rec = talloc_zero(tmp, struct rvss_record);
+		if (rec == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+		rec->snapshot = join(rec, vol->store, name);
+		rec->name = talloc_strdup(rec, name);
+		rec->share = talloc_strdup(rec, args->share != NULL ? args->share : "");
+		rec->base_path = talloc_strdup(rec, vol->share_path);
+		rec->snap_path = join(rec, rec->snapshot, vol->rel);
+		rec->source = talloc_strdup(rec, vol->subvol_root);
+		rec->set_id = talloc_strdup(rec, "");
+		rec->sc_id = talloc_strdup(rec, "");
+		rec->exposed_share = talloc_strdup(rec, "");
+		if (rec->snapshot == NULL || rec->name == NULL || rec->share == NULL ||
+		    rec->base_path == NULL || rec->snap_path == NULL ||
+		    rec->source == NULL || rec->set_id == NULL || rec->sc_id == NULL ||
+		    rec->exposed_share == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+		rec->source_id = vol->subvol_id;
+		rec->created = t;
+		rec->updated = time(NULL);
+		rec->rw = args->rw;
+		rec->state = RVSS_STATE_CREATING;
+		rec->creator_pid = (int)getpid();
+
+		/* Reserve the name across processes before it exists. */
+		ret = rvss_catalog_insert(cat, rec);
+		if (ret == -EEXIST) {
+			continue;
+		}
+		if (ret != 0) {
+			set_reason(mem_ctx, ret_reason, "cannot write catalog record: %s",
+				   strerror(-ret));
+			goto done;
+		}
+		if (fstatat(storefd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			/* Something not ours holds the name: leave it alone. */
+			(void)rvss_catalog_remove(cat, rec->snapshot);
+			continue;
+		}
+		ret = rvss_btrfs_snapshot(rootfd, storefd, name, !args->rw);
+		if (ret == -EEXIST) {
+			(void)rvss_catalog_remove(cat, rec->snapshot);
+			continue;
+		}
+		if (ret != 0) {
+			set_reason(mem_ctx, ret_reason, "cannot snapshot %s as %s: %s",
+				   vol->subvol_root, rec->snapshot, strerror(-ret));
+			(void)rvss_catalog_remove(cat, rec->snapshot);
+			goto done;
+		}
+		created = true;
+		break;
+	}
+	if (!created) {
+		set_reason(mem_ctx, ret_reason, "no free snapshot name in %s within %d s of %lld",
+			   vol->store, MAX_NAME_TRIES, (long long)*tstamp);
+		ret = -EBUSY;
+		goto done;
+	}
+
+	snapfd = openat(storefd, name, OPEN_DIR_FLAGS);
+	if (snapfd < 0) {
+		ret = -errno;
+	} else {
+		ret = rvss_btrfs_subvolume_id_fd(snapfd, &rec->snapshot_id);
+	}
+	if (ret == 0) {
+		rec->state = RVSS_STATE_CREATED;
+		rec->updated = time(NULL);
+		ret = rvss_catalog_update(cat, rec);
+	}
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "cannot record snapshot %s: %s",
+			   rec->snapshot, strerror(-ret));
+		if (rvss_btrfs_delete(storefd, name) == 0) {
+			(void)rvss_catalog_remove(cat, rec->snapshot);
+		}
+		goto done;
+	}
+
+	*ret_base_path = talloc_strdup(mem_ctx, rec->base_path);
+	*ret_snap_path = talloc_strdup(mem_ctx, rec->snap_path);
+	if (*ret_base_path == NULL || *ret_snap_path == NULL) {
+		/* The snapshot is recorded; the reclaimer will find it. */
+		TALLOC_FREE(*ret_base_path);
+		TALLOC_FREE(*ret_snap_path);
+		ret = -ENOMEM;
+		goto done;
+	}
+	if (ret_rec != NULL) {
+		*ret_rec = talloc_steal(mem_ctx, rec);
+	}
+	*tstamp = t;
+	ret = 0;
+done:
+	close_fd(&snapfd);
+	close_fd(&storefd);
+	close_fd(&rootfd);
+	talloc_free(tmp);
+	return ret;
+}
+
+int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
+			     const struct rvss_record *rec, char **ret_reason)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct rvss_record *upd = NULL;
+	char *dir = NULL;
+	const char *name;
+	int dirfd = -1, fd = -1;
+	uint64_t id = 0;
+	int ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	name = strrchr(rec->snapshot, '/');
+	if (name == NULL || rec->snapshot[0] != '/' || strcmp(name + 1, rec->name) != 0 ||
+	    !rvss_snapname_valid(name + 1)) {
+		set_reason(mem_ctx, ret_reason, "record %s has no rvss snapshot name",
+			   rec->snapshot);
+		ret = -EPERM;
+		goto done;
+	}
+	name++;
+	dir = talloc_strndup(tmp, rec->snapshot, (size_t)(name - 1 - rec->snapshot));
+	if (dir == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	dirfd = open(dir[0] != '\0' ? dir : "/", OPEN_DIR_FLAGS);
+	if (dirfd >= 0) {
+		fd = openat(dirfd, name, OPEN_DIR_FLAGS);
+	}
+	if (dirfd < 0 || fd < 0) {
+		if (errno == ENOENT) {
+			/* Already gone: only the record is left. */
+			ret = rvss_catalog_remove(cat, rec->snapshot);
+			if (ret == -ENOENT) {
+				ret = 0;
+			}
+			goto done;
+		}
+		ret = -errno;
+		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", rec->snapshot, strerror(-ret));
+		goto done;
+	}
+	ret = rvss_btrfs_is_subvolume_fd(fd);
+	if (ret == 1) {
+		ret = rvss_btrfs_subvolume_id_fd(fd, &id);
+	} else if (ret == 0) {
+		ret = -EPERM;
+	}
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "%s is not a btrfs subvolume: refused",
+			   rec->snapshot);
+		ret = -EPERM;
+		goto done;
+	}
+	if (rec->snapshot_id != 0 ? id != rec->snapshot_id : id <= rec->source_id) {
+		set_reason(mem_ctx, ret_reason,
+			   "%s is subvolume %" PRIu64 ", but rvss recorded %" PRIu64
+			   ": refused", rec->snapshot, id, rec->snapshot_id);
+		ret = -EPERM;
+		goto done;
+	}
+	close_fd(&fd);
+
+	upd = talloc_zero(tmp, struct rvss_record);
+	if (upd == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	*upd = *rec;
+	upd->state = RVSS_STATE_DELETING;
+	upd->updated = time(NULL);
+	ret = rvss_catalog_update(cat, upd);
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "cannot update catalog: %s", strerror(-ret));
+		goto done;
+	}
+	ret = rvss_btrfs_delete(dirfd, name);
+	if (ret != 0 && ret != -ENOENT) {
+		set_reason(mem_ctx, ret_reason, "cannot delete subvolume %s: %s",
+			   rec->snapshot, strerror(-ret));
+		goto done;
+	}
+	ret = rvss_catalog_remove(cat, rec->snapshot);
+	if (ret == -ENOENT) {
+		ret = 0;
+	}
+done:
+	close_fd(&fd);
+	close_fd(&dirfd);
+	talloc_free(tmp);
+	return ret;
+}
+
+int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
+		     const char *base_path, const char *snap_path,
+		     char **ret_reason)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *rec = NULL;
+	int ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	ret = rvss_catalog_open(tmp, catalog_path, false, &cat);
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "cannot open catalog %s (%s): %s refused",
+			   catalog_path, strerror(-ret), snap_path);
+		ret = -EPERM;
+		goto done;
+	}
+	ret = rvss_catalog_find_snap_path(cat, tmp, snap_path, &rec);
+	if (ret == -ENOENT) {
+		set_reason(mem_ctx, ret_reason,
+			   "%s was not created by rvss (no record): refused", snap_path);
+		ret = -EPERM;
+		goto done;
+	}
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason, "cannot read catalog: %s", strerror(-ret));
+		goto done;
+	}
+	if (base_path == NULL || strcmp(rec->base_path, base_path) != 0) {
+		set_reason(mem_ctx, ret_reason,
+			   "%s was recorded for base path %s, not %s: refused",
+			   snap_path, rec->base_path, base_path != NULL ? base_path : "(null)");
+		ret = -EPERM;
+		goto done;
+	}
+	ret = rvss_snap_destroy_record(mem_ctx, cat, rec, ret_reason);
+done:
+	talloc_free(tmp);
+	return ret;
+}

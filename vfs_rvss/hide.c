@@ -1,0 +1,163 @@
+/*
+ * vfs_rvss — hide the snapshot store from SMB clients of a share whose tree
+ * contains it: not listed, not openable, not creatable, not renamable.
+ * Modules below rvss in "vfs objects" (shadow_copy2) still see it.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include "vfs_rvss.h"
+
+#undef DBGC_CLASS
+#define DBGC_CLASS vfs_rvss_debug_level
+
+/*
+ * The path of @smb_fname relative to the share root, or NULL when nothing
+ * is hidden on this share (the common, cheap case).
+ */
+static char *rel_path(TALLOC_CTX *mem_ctx, vfs_handle_struct *handle,
+		      const struct files_struct *dirfsp,
+		      const struct smb_filename *smb_fname)
+{
+	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
+	const char *connectpath = handle->conn->connectpath;
+	const char *name = smb_fname->base_name;
+	size_t n;
+
+	if (cfg == NULL || cfg->hide_rel == NULL || name == NULL) {
+		return NULL;
+	}
+	if (name[0] == '/') {
+		n = strlen(connectpath);
+		if (strncmp(name, connectpath, n) != 0 ||
+		    (name[n] != '/' && name[n] != '\0')) {
+			return NULL;
+		}
+		return talloc_strdup(mem_ctx, name[n] == '/' ? name + n + 1 : "");
+	}
+	if (dirfsp == NULL || dirfsp == handle->conn->cwd_fsp) {
+		return talloc_strdup(mem_ctx, name);
+	}
+	{
+		struct smb_filename *full = full_path_from_dirfsp_atname(
+			talloc_tos(), dirfsp, smb_fname);
+		char *rel;
+
+		if (full == NULL) {
+			return NULL;
+		}
+		rel = talloc_strdup(mem_ctx, full->base_name);
+		TALLOC_FREE(full);
+		return rel;
+	}
+}
+
+static bool hidden(vfs_handle_struct *handle, const struct files_struct *dirfsp,
+		   const struct smb_filename *smb_fname)
+{
+	char *rel = rel_path(talloc_tos(), handle, dirfsp, smb_fname);
+	bool ret;
+
+	if (rel == NULL) {
+		return false;
+	}
+	ret = vfs_rvss_hidden(vfs_rvss_config(handle), rel);
+	if (ret) {
+		DBG_DEBUG("hiding %s (snapshot store)\n", rel);
+	}
+	TALLOC_FREE(rel);
+	return ret;
+}
+
+struct dirent *vfs_rvss_readdir(vfs_handle_struct *handle, RVSS_READDIR_ARGS)
+{
+	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
+	struct dirent *d;
+
+	for (;;) {
+		struct smb_filename fn = { 0 };
+
+		d = RVSS_READDIR_NEXT(handle);
+		if (d == NULL || cfg == NULL || cfg->hide_rel == NULL) {
+			return d;
+		}
+		fn.base_name = d->d_name;
+		if (!hidden(handle, dirfsp, &fn)) {
+			return d;
+		}
+	}
+}
+
+int vfs_rvss_openat(vfs_handle_struct *handle, const struct files_struct *dirfsp,
+		    const struct smb_filename *smb_fname, struct files_struct *fsp,
+		    const struct vfs_open_how *how)
+{
+	if (hidden(handle, dirfsp, smb_fname)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return SMB_VFS_NEXT_OPENAT(handle, dirfsp, smb_fname, fsp, how);
+}
+
+int vfs_rvss_stat(vfs_handle_struct *handle, struct smb_filename *smb_fname)
+{
+	if (hidden(handle, NULL, smb_fname)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return SMB_VFS_NEXT_STAT(handle, smb_fname);
+}
+
+int vfs_rvss_lstat(vfs_handle_struct *handle, struct smb_filename *smb_fname)
+{
+	if (hidden(handle, NULL, smb_fname)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return SMB_VFS_NEXT_LSTAT(handle, smb_fname);
+}
+
+int vfs_rvss_fstatat(vfs_handle_struct *handle, const struct files_struct *dirfsp,
+		     const struct smb_filename *smb_fname, SMB_STRUCT_STAT *sbuf,
+		     int flags)
+{
+	if (hidden(handle, dirfsp, smb_fname)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return SMB_VFS_NEXT_FSTATAT(handle, dirfsp, smb_fname, sbuf, flags);
+}
+
+int vfs_rvss_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
+		     const struct smb_filename *smb_fname, mode_t mode)
+{
+	if (hidden(handle, dirfsp, smb_fname)) {
+		errno = EACCES;
+		return -1;
+	}
+	return SMB_VFS_NEXT_MKDIRAT(handle, dirfsp, smb_fname, mode);
+}
+
+int vfs_rvss_unlinkat(vfs_handle_struct *handle, struct files_struct *dirfsp,
+		      const struct smb_filename *smb_fname, int flags)
+{
+	if (hidden(handle, dirfsp, smb_fname)) {
+		errno = ENOENT;
+		return -1;
+	}
+	return SMB_VFS_NEXT_UNLINKAT(handle, dirfsp, smb_fname, flags);
+}
+
+int vfs_rvss_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
+		      const struct smb_filename *src, struct files_struct *dstfsp,
+		      const struct smb_filename *dst)
+{
+	if (hidden(handle, srcfsp, src)) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (hidden(handle, dstfsp, dst)) {
+		errno = EACCES;
+		return -1;
+	}
+	return SMB_VFS_NEXT_RENAMEAT(handle, srcfsp, src, dstfsp, dst);
+}

@@ -1,0 +1,329 @@
+/*
+ * vfs_rvss — Remote VSS (MS-FSRVP) shadow copies on btrfs: the Samba glue.
+ *
+ * Samba's FSRVP server (rpcd_fsrvp) asks the share's VFS stack to check a
+ * share path, create a snapshot and delete it.  This file maps those hooks
+ * onto the Samba-independent core (lib/snapshot.h): it parses every rvss:
+ * option once per connection, raises privilege around the single core call
+ * that needs it, turns -errno into the NTSTATUS that Samba maps to an FSRVP
+ * result, and logs each failure once with its reason.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include "vfs_rvss.h"
+
+#include "lib/util_path.h"
+
+#include "options.h"
+#include "snapshot.h"
+
+#undef DBGC_CLASS
+#define DBGC_CLASS vfs_rvss_debug_level
+
+int vfs_rvss_debug_level = DBGC_VFS;
+
+#define RVSS_MODULE_NAME "rvss"
+
+struct vfs_rvss_config *vfs_rvss_config(struct vfs_handle_struct *handle)
+{
+	struct vfs_rvss_config *cfg = NULL;
+
+	SMB_VFS_HANDLE_GET_DATA(handle, cfg, struct vfs_rvss_config, return NULL);
+	return cfg;
+}
+
+bool vfs_rvss_hidden(const struct vfs_rvss_config *cfg, const char *rel)
+{
+	size_t n;
+
+	if (cfg == NULL || cfg->hide_rel == NULL || rel == NULL) {
+		return false;
+	}
+	while (rel[0] == '.' && rel[1] == '/') {
+		rel += 2;
+	}
+	n = strlen(cfg->hide_rel);
+	return strncmp(rel, cfg->hide_rel, n) == 0 && (rel[n] == '\0' || rel[n] == '/');
+}
+
+/* Read a boolean rvss: option strictly.  false on a bad value. */
+static bool config_bool(int snum, const char *option, bool def, bool *ret)
+{
+	const char *s = lp_parm_const_string(snum, RVSS_MODULE_NAME, option, NULL);
+
+	if (s == NULL) {
+		*ret = def;
+		return true;
+	}
+	if (rvss_parse_bool(s, ret) != 0) {
+		DBG_ERR("rvss:%s = '%s' is not a boolean (yes/no)\n", option, s);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Where does the store lie relative to the share?  When it is inside the
+ * share's tree it is hidden from clients; when it *is* the share root the
+ * configuration makes no sense.
+ */
+static int config_hide(TALLOC_CTX *mem_ctx, struct vfs_rvss_config *cfg,
+		       const char *connectpath)
+{
+	struct rvss_volume *vol = NULL;
+	char *reason = NULL;
+	const char *base;
+	size_t n;
+	int ret;
+
+	ret = rvss_volume_resolve(mem_ctx, connectpath, cfg->snapshot_dir, &vol, &reason);
+	if (ret != 0) {
+		/* Not btrfs (or not reachable): nothing to hide.  FSRVP calls
+		 * on such a share are refused by the check with the reason. */
+		DBG_DEBUG("share [%s] %s: %s\n", cfg->share, connectpath,
+			  reason != NULL ? reason : strerror(-ret));
+		TALLOC_FREE(reason);
+		return 0;
+	}
+	base = vol->store_base;
+	n = strlen(vol->share_path);
+	if (strcmp(base, vol->share_path) == 0) {
+		DBG_ERR("share [%s]: rvss:snapshot dir '%s' is the share path "
+			"itself\n", cfg->share, cfg->snapshot_dir);
+		TALLOC_FREE(vol);
+		return -EINVAL;
+	}
+	if (strncmp(base, vol->share_path, n) == 0 &&
+	    (base[n] == '/' || strcmp(vol->share_path, "/") == 0)) {
+		cfg->hide_rel = talloc_strdup(cfg, base + n + (base[n] == '/'));
+		if (cfg->hide_rel == NULL) {
+			TALLOC_FREE(vol);
+			return -ENOMEM;
+		}
+	}
+	TALLOC_FREE(vol);
+	return 0;
+}
+
+static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
+			    const char *user)
+{
+	struct vfs_rvss_config *cfg = NULL;
+	int snum = SNUM(handle->conn);
+	const char *dir;
+	int ret;
+
+	ret = SMB_VFS_NEXT_CONNECT(handle, service, user);
+	if (ret < 0) {
+		return ret;
+	}
+	cfg = talloc_zero(handle->conn, struct vfs_rvss_config);
+	if (cfg == NULL) {
+		goto nomem;
+	}
+	cfg->share = lp_const_servicename(snum);
+	dir = lp_parm_const_string(snum, RVSS_MODULE_NAME, "snapshot dir",
+				   RVSS_DEFAULT_SNAPSHOT_DIR);
+	if (!rvss_snapshot_dir_valid(dir)) {
+		DBG_ERR("share [%s]: rvss:snapshot dir = '%s' is not a usable "
+			"path (empty, '.' or '..' components)\n", service, dir);
+		goto invalid;
+	}
+	cfg->snapshot_dir = talloc_strdup(cfg, dir);
+	cfg->catalog = state_path(cfg, RVSS_CATALOG_NAME);
+	if (cfg->snapshot_dir == NULL || cfg->catalog == NULL) {
+		goto nomem;
+	}
+	if (!config_bool(snum, "hide store", true, &cfg->hide_store)) {
+		goto invalid;
+	}
+	if (cfg->hide_store) {
+		ret = config_hide(cfg, cfg, handle->conn->connectpath);
+		if (ret == -ENOMEM) {
+			goto nomem;
+		}
+		if (ret != 0) {
+			goto invalid;
+		}
+	}
+	DBG_DEBUG("share [%s]: snapshot dir = %s, catalog = %s, hide store = %s "
+		  "(%s)\n", cfg->share, cfg->snapshot_dir, cfg->catalog,
+		  cfg->hide_store ? "yes" : "no",
+		  cfg->hide_rel != NULL ? cfg->hide_rel : "store outside share");
+	SMB_VFS_HANDLE_SET_DATA(handle, cfg, NULL, struct vfs_rvss_config,
+				goto nomem);
+	return 0;
+
+invalid:
+	TALLOC_FREE(cfg);
+	SMB_VFS_NEXT_DISCONNECT(handle);
+	errno = EINVAL;
+	return -1;
+nomem:
+	TALLOC_FREE(cfg);
+	SMB_VFS_NEXT_DISCONNECT(handle);
+	errno = ENOMEM;
+	return -1;
+}
+
+/* -errno from the core -> the NTSTATUS Samba maps to an FSRVP result. */
+static NTSTATUS map_core_error(int ret)
+{
+	switch (ret) {
+	case 0:
+		return NT_STATUS_OK;
+	case -EOPNOTSUPP:
+	case -EXDEV:
+		return NT_STATUS_NOT_SUPPORTED;      /* FSRVP_E_NOT_SUPPORTED */
+	case -EPERM:
+	case -EACCES:
+		return NT_STATUS_ACCESS_DENIED;      /* E_ACCESSDENIED */
+	case -ENOMEM:
+		return NT_STATUS_NO_MEMORY;
+	default:
+		return map_nt_error_from_unix(-ret); /* E_FAIL */
+	}
+}
+
+static NTSTATUS vfs_rvss_snap_check_path(struct vfs_handle_struct *handle,
+					 TALLOC_CTX *mem_ctx,
+					 const char *service_path,
+					 char **base_volume)
+{
+	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
+	struct rvss_volume *vol = NULL;
+	char *reason = NULL;
+	int ret;
+
+	if (cfg == NULL) {
+		return NT_STATUS_INTERNAL_ERROR;
+	}
+	/* Root so that every nested subvolume is seen (unprivileged
+	 * listing silently skips those the user cannot reach). */
+	become_root();
+	ret = rvss_snap_check(talloc_tos(), service_path, cfg->snapshot_dir,
+			      &vol, &reason);
+	unbecome_root();
+	if (ret != 0) {
+		DBG_NOTICE("share [%s] path %s not supported for shadow copies: "
+			   "%s\n", cfg->share, service_path,
+			   reason != NULL ? reason : strerror(-ret));
+		TALLOC_FREE(reason);
+		return NT_STATUS_NOT_SUPPORTED;
+	}
+	*base_volume = talloc_strdup(mem_ctx, vol->share_path);
+	TALLOC_FREE(vol);
+	if (*base_volume == NULL) {
+		return NT_STATUS_NO_MEMORY;
+	}
+	DBG_INFO("share [%s] path %s supported, base volume %s\n", cfg->share,
+		 service_path, *base_volume);
+	return NT_STATUS_OK;
+}
+
+static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
+				     TALLOC_CTX *mem_ctx,
+				     const char *base_volume,
+				     time_t *tstamp,
+				     bool rw,
+				     char **base_path,
+				     char **snap_path)
+{
+	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
+	struct rvss_create_args args;
+	char *reason = NULL;
+	time_t requested = *tstamp;
+	int ret;
+
+	if (cfg == NULL) {
+		return NT_STATUS_INTERNAL_ERROR;
+	}
+	args = (struct rvss_create_args) {
+		.catalog_path = cfg->catalog,
+		.snapshot_dir = cfg->snapshot_dir,
+		.share = cfg->share,
+		.base_volume = base_volume,
+		.rw = rw,
+	};
+	become_root();
+	ret = rvss_snap_create(mem_ctx, &args, tstamp, base_path, snap_path,
+			       NULL, &reason);
+	unbecome_root();
+	if (ret != 0) {
+		if (ret == -EOPNOTSUPP || ret == -EXDEV) {
+			DBG_NOTICE("share [%s]: no snapshot of %s: %s\n", cfg->share,
+				   base_volume, reason != NULL ? reason : strerror(-ret));
+		} else {
+			DBG_ERR("share [%s]: snapshot of %s failed: %s\n", cfg->share,
+				base_volume, reason != NULL ? reason : strerror(-ret));
+		}
+		TALLOC_FREE(reason);
+		return map_core_error(ret);
+	}
+	DBG_NOTICE("share [%s]: created %s snapshot %s of %s%s\n", cfg->share,
+		   rw ? "writable" : "read-only", *snap_path, base_volume,
+		   *tstamp != requested ? " (time stamp moved to keep names unique)" : "");
+	return NT_STATUS_OK;
+}
+
+static NTSTATUS vfs_rvss_snap_delete(struct vfs_handle_struct *handle,
+				     TALLOC_CTX *mem_ctx,
+				     char *base_path,
+				     char *snap_path)
+{
+	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
+	char *reason = NULL;
+	int ret;
+
+	if (cfg == NULL) {
+		return NT_STATUS_INTERNAL_ERROR;
+	}
+	become_root();
+	ret = rvss_snap_delete(talloc_tos(), cfg->catalog, base_path, snap_path,
+			       &reason);
+	unbecome_root();
+	if (ret != 0) {
+		DBG_WARNING("share [%s]: delete of %s refused or failed: %s\n",
+			    cfg->share, snap_path,
+			    reason != NULL ? reason : strerror(-ret));
+		TALLOC_FREE(reason);
+		return map_core_error(ret);
+	}
+	DBG_NOTICE("share [%s]: deleted snapshot %s\n", cfg->share, snap_path);
+	return NT_STATUS_OK;
+}
+
+static struct vfs_fn_pointers vfs_rvss_fns = {
+	.connect_fn = vfs_rvss_connect,
+	.snap_check_path_fn = vfs_rvss_snap_check_path,
+	.snap_create_fn = vfs_rvss_snap_create,
+	.snap_delete_fn = vfs_rvss_snap_delete,
+	.readdir_fn = vfs_rvss_readdir,
+	.openat_fn = vfs_rvss_openat,
+	.stat_fn = vfs_rvss_stat,
+	.lstat_fn = vfs_rvss_lstat,
+	.fstatat_fn = vfs_rvss_fstatat,
+	.mkdirat_fn = vfs_rvss_mkdirat,
+	.unlinkat_fn = vfs_rvss_unlinkat,
+	.renameat_fn = vfs_rvss_renameat,
+};
+
+/* Samba's module loader looks for samba_init_module in a shared module. */
+NTSTATUS samba_init_module(TALLOC_CTX *ctx);
+__attribute__((visibility("default")))
+NTSTATUS samba_init_module(TALLOC_CTX *ctx)
+{
+	NTSTATUS status;
+
+	status = smb_register_vfs(SMB_VFS_INTERFACE_VERSION, RVSS_MODULE_NAME,
+				  &vfs_rvss_fns);
+	if (!NT_STATUS_IS_OK(status)) {
+		return status;
+	}
+	vfs_rvss_debug_level = debug_add_class(RVSS_MODULE_NAME);
+	if (vfs_rvss_debug_level == -1) {
+		vfs_rvss_debug_level = DBGC_VFS;
+		DBG_ERR("cannot register debug class %s\n", RVSS_MODULE_NAME);
+	}
+	return NT_STATUS_OK;
+}

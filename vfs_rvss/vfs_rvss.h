@@ -1,0 +1,51 @@
+/*
+ * vfs_rvss — glue between Samba's VFS and the rvss core: shared internals
+ * of the module's files.  Everything Samba-release specific is in compat.h.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#ifndef VFS_RVSS_H
+#define VFS_RVSS_H
+
+#include "includes.h"
+#include "smbd/smbd.h"
+#include "compat.h"
+
+/* The module's debug class ("log level = 1 rvss:10"). */
+extern int vfs_rvss_debug_level;
+
+/** Every rvss:* option of one share, parsed and validated at connect. */
+struct vfs_rvss_config {
+	const char *share;        /* service name */
+	char *snapshot_dir;       /* rvss:snapshot dir */
+	char *catalog;            /* <state directory>/rvss.tdb */
+	bool hide_store;          /* rvss:hide store */
+	/* The store, when it lies inside this share's tree: */
+	char *hide_rel;           /* relative to the share root */
+};
+
+/** The handle's parsed configuration (set at connect). */
+struct vfs_rvss_config *vfs_rvss_config(struct vfs_handle_struct *handle);
+
+/** true if @rel (relative to the share root) is the store or below it. */
+bool vfs_rvss_hidden(const struct vfs_rvss_config *cfg, const char *rel);
+
+/* Store hiding hooks (hide.c); signatures per compat.h. */
+struct dirent *vfs_rvss_readdir(vfs_handle_struct *handle, RVSS_READDIR_ARGS);
+int vfs_rvss_openat(vfs_handle_struct *handle, const struct files_struct *dirfsp,
+		    const struct smb_filename *smb_fname, struct files_struct *fsp,
+		    const struct vfs_open_how *how);
+int vfs_rvss_stat(vfs_handle_struct *handle, struct smb_filename *smb_fname);
+int vfs_rvss_lstat(vfs_handle_struct *handle, struct smb_filename *smb_fname);
+int vfs_rvss_fstatat(vfs_handle_struct *handle, const struct files_struct *dirfsp,
+		     const struct smb_filename *smb_fname, SMB_STRUCT_STAT *sbuf,
+		     int flags);
+int vfs_rvss_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
+		     const struct smb_filename *smb_fname, mode_t mode);
+int vfs_rvss_unlinkat(vfs_handle_struct *handle, struct files_struct *dirfsp,
+		      const struct smb_filename *smb_fname, int flags);
+int vfs_rvss_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
+		      const struct smb_filename *src, struct files_struct *dstfsp,
+		      const struct smb_filename *dst);
+
+#endif
