@@ -1,0 +1,500 @@
+/*
+ * Unit tests: check, create and delete (lib/snapshot.c) with the btrfs
+ * backend against a real loop-mounted btrfs, in a private mount namespace.
+ *
+ * Needs root.  Without it the tests are skipped, loudly; under CI (CI=true)
+ * that is a failure, since CI has root and btrfs.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "btrfs.h"
+#include "catalog.h"
+#include "snapname.h"
+#include "snapshot.h"
+
+static char g_dir[64];
+static char g_mnt[128];
+static char g_tmpfs[128];
+static char g_catalog[160];
+static bool g_ready;
+
+static int run(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static int group_setup(void **state)
+{
+	const char *ci = getenv("CI");
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_snapshot: needs root for a loop-mounted btrfs\n");
+		return (ci != NULL && strcmp(ci, "true") == 0) ? -1 : 0;
+	}
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
+		perror("test_snapshot: private mount namespace");
+		return -1;
+	}
+	snprintf(g_dir, sizeof(g_dir), "/tmp/rvss-snapshot-XXXXXX");
+	if (mkdtemp(g_dir) == NULL) {
+		return -1;
+	}
+	snprintf(g_mnt, sizeof(g_mnt), "%s/mnt", g_dir);
+	snprintf(g_tmpfs, sizeof(g_tmpfs), "%s/tmpfs", g_dir);
+	snprintf(g_catalog, sizeof(g_catalog), "%s/rvss.tdb", g_dir);
+	if (mkdir(g_mnt, 0755) != 0 || mkdir(g_tmpfs, 0755) != 0 ||
+	    run("truncate -s 512M %s/img && mkfs.btrfs -q -f %s/img >/dev/null && "
+		"mount -o loop %s/img %s", g_dir, g_dir, g_dir, g_mnt) != 0 ||
+	    mount("tmpfs", g_tmpfs, "tmpfs", 0, "size=1m") != 0) {
+		fprintf(stderr, "test_snapshot: cannot make a loop-mounted btrfs\n");
+		return -1;
+	}
+	g_ready = true;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	if (g_ready) {
+		(void)umount2(g_tmpfs, MNT_DETACH);
+		(void)run("umount %s", g_mnt);
+		(void)run("rm -rf %s", g_dir);
+	}
+	return 0;
+}
+
+/* Each test gets a fresh subvolume "vol" with a file and a subdirectory. */
+static int setup(void **state)
+{
+	if (!g_ready) {
+		skip();
+	}
+	assert_int_equal(run("btrfs -q subvolume create %s/vol >/dev/null && mkdir %s/vol/vms && "
+			     "echo before > %s/vol/vms/disk.vhdx && echo top > %s/vol/top.txt",
+			     g_mnt, g_mnt, g_mnt, g_mnt), 0);
+	*state = talloc_new(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)run("btrfs -q subvolume delete -R %s/vol/.rvss-snapshots/* >/dev/null 2>&1; "
+		  "for s in $(btrfs subvolume list -o %s/vol | awk '{print $NF}'); do "
+		  "btrfs -q subvolume delete %s/$s >/dev/null 2>&1; done; "
+		  "btrfs -q subvolume delete %s/vol >/dev/null; rm -rf %s/store %s",
+		  g_mnt, g_mnt, g_mnt, g_mnt, g_mnt, g_catalog);
+	assert_int_equal(talloc_total_blocks(*state), 1);
+	talloc_free(*state);
+	return 0;
+}
+
+static char *P(TALLOC_CTX *mem, const char *rel)
+{
+	return talloc_asprintf(mem, "%s/%s", g_mnt, rel);
+}
+
+static struct rvss_create_args args_for(TALLOC_CTX *mem, const char *share_rel, bool rw)
+{
+	return (struct rvss_create_args) {
+		.catalog_path = g_catalog,
+		.snapshot_dir = RVSS_DEFAULT_SNAPSHOT_DIR,
+		.share = "vms",
+		.base_volume = P(mem, share_rel),
+		.rw = rw,
+	};
+}
+
+static bool is_subvolume(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == 256;
+}
+
+static bool file_has(const char *path, const char *text)
+{
+	char buf[256] = "";
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL) {
+		return false;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strcmp(buf, text) == 0;
+}
+
+static void test_snapshot_check_subvolume_root(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_volume *vol = NULL;
+
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol"), ".rvss-snapshots", &vol, NULL), 0);
+	assert_string_equal(vol->share_path, P(mem, "vol"));
+	assert_string_equal(vol->subvol_root, P(mem, "vol"));
+	assert_string_equal(vol->rel, "");
+	assert_string_equal(vol->store, P(mem, "vol/.rvss-snapshots"));
+	assert_true(vol->subvol_id >= 256);
+	talloc_free(vol);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_check_directory_inside_subvolume(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_volume *vol = NULL;
+
+	/* A non-canonical spelling resolves to the canonical base volume. */
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol/./vms/"), ".rvss-snapshots", &vol, NULL), 0);
+	assert_string_equal(vol->share_path, P(mem, "vol/vms"));
+	assert_string_equal(vol->subvol_root, P(mem, "vol"));
+	assert_string_equal(vol->rel, "vms");
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_check_refuses_non_btrfs(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_volume *vol = NULL;
+	char *reason = NULL;
+
+	assert_int_equal(rvss_snap_check(mem, g_tmpfs, ".rvss-snapshots", &vol, &reason), -EOPNOTSUPP);
+	assert_null(vol);
+	assert_non_null(reason);
+	assert_non_null(strstr(reason, "not on btrfs"));
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_check_refuses_missing_path(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_volume *vol = NULL;
+
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol/nope"), ".rvss-snapshots", &vol, NULL), -ENOENT);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_check_refuses_nested_subvolume_below(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_volume *vol = NULL;
+	char *reason = NULL;
+
+	assert_int_equal(run("btrfs -q subvolume create %s/vol/vms/inner >/dev/null", g_mnt), 0);
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol/vms"), ".rvss-snapshots", &vol, &reason), -EXDEV);
+	assert_non_null(strstr(reason, "vol/vms/inner"));
+	/* A share beside the nested subvolume is fine. */
+	assert_int_equal(run("mkdir %s/vol/other", g_mnt), 0);
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol/other"), ".rvss-snapshots", &vol, NULL), 0);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_check_refuses_mount_point_below(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_volume *vol = NULL;
+	char *reason = NULL;
+	char *m = P(mem, "vol/vms/iso");
+
+	assert_int_equal(mkdir(m, 0755), 0);
+	assert_int_equal(mount("tmpfs", m, "tmpfs", 0, "size=1m"), 0);
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol/vms"), ".rvss-snapshots", &vol, &reason), -EXDEV);
+	assert_non_null(strstr(reason, "mount point"));
+	assert_int_equal(umount(m), 0);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_check_rejects_bad_snapshot_dir(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_volume *vol = NULL;
+
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol"), "../x", &vol, NULL), -EINVAL);
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol"), "", &vol, NULL), -EINVAL);
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol"), "a//b", &vol, NULL), -EINVAL);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_create_read_only_keeps_content(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	struct rvss_record *rec = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+	bool ro = false;
+	int fd;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(t, 1795318926);
+	assert_string_equal(base, P(mem, "vol/vms"));
+	assert_string_equal(snap, P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.06/vms"));
+	assert_true(is_subvolume(rec->snapshot));
+	assert_int_equal(rec->state, RVSS_STATE_CREATED);
+	assert_false(rec->rw);
+	assert_true(rec->snapshot_id > rec->source_id);
+
+	/* The live file changes; the snapshot keeps the pre-commit content. */
+	assert_int_equal(run("echo after > %s/vol/vms/disk.vhdx", g_mnt), 0);
+	assert_true(file_has(talloc_asprintf(mem, "%s/disk.vhdx", snap), "before\n"));
+
+	fd = open(rec->snapshot, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	assert_int_equal(rvss_btrfs_get_read_only(fd, &ro), 0);
+	assert_true(ro);
+	close(fd);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_create_writable_when_asked(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", true);
+	struct rvss_record *rec = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+	bool ro = true;
+	int fd;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_string_equal(snap, rec->snapshot);
+	fd = open(rec->snapshot, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(rvss_btrfs_get_read_only(fd, &ro), 0);
+	assert_false(ro);
+	close(fd);
+	assert_true(rec->rw);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_create_same_second_moves_time_stamp(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	char *base = NULL, *snap1 = NULL, *snap2 = NULL, *snap3 = NULL;
+	time_t t1 = 1795318926, t2 = 1795318926, t3 = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t1, &base, &snap1, NULL, NULL), 0);
+	assert_int_equal(rvss_snap_create(mem, &a, &t2, &base, &snap2, NULL, NULL), 0);
+	assert_int_equal(rvss_snap_create(mem, &a, &t3, &base, &snap3, NULL, NULL), 0);
+	assert_int_equal(t2, t1 + 1);
+	assert_int_equal(t3, t1 + 2);
+	assert_string_equal(snap2, P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07/vms"));
+	assert_string_not_equal(snap1, snap3);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_create_skips_foreign_name(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", false);
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	/* Someone else's directory holds this second's name: left alone. */
+	assert_int_equal(run("mkdir -p %s/vol/.rvss-snapshots/@GMT-2026.11.22-03.42.06", g_mnt), 0);
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, NULL), 0);
+	assert_int_equal(t, 1795318927);
+	assert_false(is_subvolume(P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.06")));
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_create_absolute_store(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	struct rvss_record *rec = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	a.snapshot_dir = P(mem, "store");
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_string_equal(rec->snapshot,
+			    talloc_asprintf(mem, "%s/store/subvol-%llu/@GMT-2026.11.22-03.42.06",
+					    g_mnt, (unsigned long long)rec->source_id));
+	assert_true(file_has(talloc_asprintf(mem, "%s/disk.vhdx", snap), "before\n"));
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), 0);
+	assert_false(is_subvolume(rec->snapshot));
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_create_refuses_store_on_other_fs(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	char *base = NULL, *snap = NULL, *reason = NULL;
+	time_t t = 1795318926;
+
+	a.snapshot_dir = g_tmpfs;
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, &reason), -EOPNOTSUPP);
+	assert_null(snap);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_store_is_not_a_nested_subvolume(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", false);
+	char *base = NULL, *snap = NULL;
+	struct rvss_volume *vol = NULL;
+	time_t t = 1795318926;
+
+	/* The store lies below the share root: its snapshots do not count. */
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, NULL), 0);
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol"), ".rvss-snapshots", &vol, NULL), 0);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_delete_removes_subvolume_and_record(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *rec = NULL, *back = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), 0);
+	assert_false(is_subvolume(rec->snapshot));
+	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
+	assert_int_equal(rvss_catalog_fetch(cat, mem, rec->snapshot, &back), -ENOENT);
+	/* The live share is untouched. */
+	assert_true(file_has(P(mem, "vol/vms/disk.vhdx"), "before\n"));
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_delete_writable_with_nested_subvolume(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", true);
+	struct rvss_record *rec = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(run("btrfs -q subvolume create %s/child >/dev/null", snap), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), 0);
+	assert_false(is_subvolume(rec->snapshot));
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_delete_refuses_unrecorded_path(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	char *base = NULL, *snap = NULL, *reason = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, NULL), 0);
+	/* A tampered snap_path pointing at the live subvolume. */
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, P(mem, "vol"), &reason), -EPERM);
+	assert_non_null(strstr(reason, "not created by rvss"));
+	assert_true(is_subvolume(P(mem, "vol")));
+	assert_true(file_has(P(mem, "vol/vms/disk.vhdx"), "before\n"));
+	/* A look-alike path with the right shape is refused just the same. */
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base,
+		P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07/vms"), NULL), -EPERM);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_delete_refuses_base_path_mismatch(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	struct rvss_record *rec = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, P(mem, "vol"), snap, NULL), -EPERM);
+	assert_true(is_subvolume(rec->snapshot));
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_delete_refuses_swapped_subvolume(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", true);
+	struct rvss_record *rec = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	/* Replace the recorded snapshot by another subvolume of that name. */
+	assert_int_equal(run("btrfs -q subvolume delete %s >/dev/null && "
+			     "btrfs -q subvolume create %s >/dev/null && echo precious > %s/keep",
+			     rec->snapshot, rec->snapshot, rec->snapshot), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), -EPERM);
+	assert_true(file_has(talloc_asprintf(mem, "%s/keep", rec->snapshot), "precious\n"));
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_delete_already_gone_drops_record(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", false);
+	struct rvss_record *rec = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(run("btrfs -q subvolume delete %s >/dev/null", rec->snapshot), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), 0);
+	/* ... and the record is gone: a second delete is refused. */
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), -EPERM);
+	talloc_free_children(mem);
+}
+
+int main(int argc, char **argv)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_snapshot_check_subvolume_root),
+		T(test_snapshot_check_directory_inside_subvolume),
+		T(test_snapshot_check_refuses_non_btrfs),
+		T(test_snapshot_check_refuses_missing_path),
+		T(test_snapshot_check_refuses_nested_subvolume_below),
+		T(test_snapshot_check_refuses_mount_point_below),
+		T(test_snapshot_check_rejects_bad_snapshot_dir),
+		T(test_snapshot_create_read_only_keeps_content),
+		T(test_snapshot_create_writable_when_asked),
+		T(test_snapshot_create_same_second_moves_time_stamp),
+		T(test_snapshot_create_skips_foreign_name),
+		T(test_snapshot_create_absolute_store),
+		T(test_snapshot_create_refuses_store_on_other_fs),
+		T(test_snapshot_store_is_not_a_nested_subvolume),
+		T(test_snapshot_delete_removes_subvolume_and_record),
+		T(test_snapshot_delete_writable_with_nested_subvolume),
+		T(test_snapshot_delete_refuses_unrecorded_path),
+		T(test_snapshot_delete_refuses_base_path_mismatch),
+		T(test_snapshot_delete_refuses_swapped_subvolume),
+		T(test_snapshot_delete_already_gone_drops_record),
+	};
+
+	if (argc > 1) {
+		cmocka_set_test_filter(argv[1]);
+	}
+	return cmocka_run_group_tests_name("snapshot", tests, group_setup, group_teardown);
+}
