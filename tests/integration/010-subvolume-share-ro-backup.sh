@@ -14,7 +14,7 @@ make_share_dir "$VOL"
 echo pre-commit >"$VOL/data.txt"
 mkdir -p "$VOL/dir/sub"
 head -c 100000 /dev/urandom >"$VOL/dir/sub/blob.bin"
-chown -R "$ADMIN_USER:rvssit" "$VOL"
+chown -R "$ADMIN_UID:rvssit" "$VOL"
 SUM_BEFORE=$(tree_sum "$VOL")
 smb_conf_begin
 add_share vol "$VOL"

@@ -18,7 +18,7 @@ make_share_dir "$SHARE_DIR"
 echo pre-commit >"$SHARE_DIR/data.txt"
 mkdir -p "$SHARE_DIR/a/b/c"
 seq 1 20000 >"$SHARE_DIR/a/b/c/numbers.txt"
-chown -R "$ADMIN_USER:rvssit" "$SHARE_DIR"
+chown -R "$ADMIN_UID:rvssit" "$SHARE_DIR"
 SUM_BEFORE=$(tree_sum "$SHARE_DIR")
 smb_conf_begin
 add_share projects "$SHARE_DIR"

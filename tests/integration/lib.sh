@@ -40,7 +40,10 @@ rvss_vfs_moddir() {
 FSRVP_E_NOT_SUPPORTED=0x8004230c
 E_ACCESSDENIED=0x80070005
 
-ADMIN_USER=rvssadmin
+# The privileged FSRVP client: by default a plain Unix account holding
+# SeBackupPrivilege (a backup operator, as on Windows); RVSS_ADMIN_USER=root
+# runs the scenarios as uid 0 instead (to tell privilege problems apart).
+ADMIN_USER=${RVSS_ADMIN_USER:-rvssadmin}
 ADMIN_PASS='Adm1n-pass!'
 PLAIN_USER=rvssuser
 PLAIN_PASS='Us3r-pass!'
@@ -59,11 +62,14 @@ step() {
 # runs from the EXIT trap).
 fail() {
 	printf 'FAIL: %s\n' "$*" >&2
-	if [ -n "${SAMBA_LOG:-}" ] && [ -f "$SAMBA_LOG" ]; then
-		printf -- '--- last 40 lines of %s\n' "$SAMBA_LOG" >&2
-		tail -n 40 "$SAMBA_LOG" >&2
-		printf -- '---\n' >&2
-	fi
+	local f
+	for f in "${SAMBA_LOGDIR:-/nonexistent}"/log.rpcd_fsrvp \
+		"${SAMBA_LOGDIR:-/nonexistent}"/log.smbd; do
+		[ -f "$f" ] || continue
+		printf -- '--- last 25 lines of %s\n' "$f" >&2
+		tail -n 25 "$f" >&2
+	done
+	printf -- '---\n' >&2
 	exit 1
 }
 
@@ -156,7 +162,11 @@ rvss_init() {
 		LOGS=$WORK/logs
 		mkdir -p "$LOGS"
 	fi
-	SAMBA_LOG=$LOGS/samba.log
+	# smbd -l: smbd passes the log base to samba-dcerpcd, which passes it
+	# to rpcd_fsrvp, so all of them log here (log.smbd, log.rpcd_fsrvp,
+	# ...), never to the machine's /var/log/samba.
+	SAMBA_LOGDIR=$LOGS/samba
+	mkdir -p "$SAMBA_LOGDIR"
 	RVSS_MOUNTS=()
 	RVSS_LOOPS=()
 	SMBD_PID=
@@ -164,7 +174,28 @@ rvss_init() {
 	trap 'exit 130' INT TERM HUP
 
 	rvss_private_etc
+	ADMIN_UID=$(id -u "$ADMIN_USER") || fail "no user $ADMIN_USER"
 	rvss_private_vfsdir
+	rvss_private_samba_dirs
+}
+
+# Belt and braces: Samba's compiled-in directories (state, cache, locks,
+# logs) are replaced by empty private ones in the namespace, so a path the
+# private smb.conf forgot can never reach the machine's Samba state.
+rvss_private_samba_dirs() {
+	local d n
+	for d in /var/lib/samba /var/cache/samba /run/samba /var/log/samba; do
+		[ -d "$d" ] || continue
+		n=$WORK/sys/$(echo "${d#/}" | tr / _)
+		mkdir -p "$n"
+		chmod 755 "$n"
+		rvss_bind "$n" "$d"
+	done
+}
+
+# samba_log_grep PATTERN: search all of Samba's logs of this scenario.
+samba_log_grep() {
+	grep -r -q -F -e "$1" "$SAMBA_LOGDIR"
 }
 
 # Private passwd/group/shadow with the test users, bind-mounted in the
@@ -179,10 +210,10 @@ rvss_private_etc() {
 	rvssit:x:64990:
 	EOF
 	cat >>"$WORK/etc/passwd" <<-EOF
-	$ADMIN_USER:x:64991:64990:rvss test admin:/nonexistent:/usr/sbin/nologin
+	rvssadmin:x:64991:64990:rvss test admin:/nonexistent:/usr/sbin/nologin
 	$PLAIN_USER:x:64992:64990:rvss test user:/nonexistent:/usr/sbin/nologin
 	EOF
-	printf '%s:!:19000::::::\n' "$ADMIN_USER" "$PLAIN_USER" >>"$WORK/etc/shadow"
+	printf '%s:!:19000::::::\n' rvssadmin "$PLAIN_USER" >>"$WORK/etc/shadow"
 	for f in passwd group shadow; do
 		rvss_bind "$WORK/etc/$f" "/etc/$f"
 	done
@@ -252,7 +283,7 @@ make_subvol() {	# PATH
 # A share directory the test users may write to.
 make_share_dir() {	# PATH
 	mkdir -p "$1"
-	chown "$ADMIN_USER:rvssit" "$1"
+	chown "$ADMIN_UID:rvssit" "$1"
 	chmod 775 "$1"
 }
 
@@ -266,7 +297,7 @@ list_subvolumes() {
 tree_sum() {
 	(cd "$1" && find . -path ./.rvss-snapshots -prune -o -print0 |
 		LC_ALL=C sort -z |
-		xargs -0 stat -c '%n %f %s' &&
+		xargs -0 stat -c '%n %f' &&
 		find . -path ./.rvss-snapshots -prune -o -type f -print0 |
 		LC_ALL=C sort -z | xargs -0 -r sha256sum) | sha256sum |
 		cut -d' ' -f1
@@ -308,9 +339,11 @@ smb_conf_begin() {
 	ncalrpc dir = $SMBDIR/ncalrpc
 	binddns dir = $SMBDIR/binddns
 	usershare path =
-	log file = $SAMBA_LOG
 	max log size = 0
-	log level = 1 rvss:10 fsrvp:10
+	# rpcd_fsrvp gets its level from the rpc_srv class of samba-dcerpcd
+	# (--debuglevel on its command line overrides smb.conf): 3 lets rvss's
+	# DBG_NOTICE lines (refusals, create, delete) reach log.rpcd_fsrvp.
+	log level = 1 rvss:10 rpc_srv:3
 	debug pid = yes
 	load printers = no
 	printing = bsd
@@ -389,8 +422,8 @@ smbd_start() {
 	[ -z "$SMBD_PID" ] || fail "smbd already started"
 	testparm -s "$CONF" >"$LOGS/testparm.out" 2>&1 ||
 		fail "testparm rejects $CONF: $(tail -n 5 "$LOGS/testparm.out")"
-	echo "=== smbd start $(date -u +%FT%TZ)" >>"$SAMBA_LOG"
-	setsid smbd -F --no-process-group -s "$CONF" \
+	echo "=== smbd start $(date -u +%FT%TZ)" >>"$SAMBA_LOGDIR/log.smbd"
+	setsid smbd -F --no-process-group -s "$CONF" -l "$SAMBA_LOGDIR" \
 		</dev/null >>"$LOGS/smbd.stdout" 2>&1 &
 	SMBD_PID=$!
 	local i
@@ -465,7 +498,7 @@ smbd_stop() {
 	fi
 	[ -n "$SMBD_PID" ] && wait "$SMBD_PID" 2>/dev/null
 	SMBD_PID=
-	echo "=== smbd stopped $(date -u +%FT%TZ)" >>"$SAMBA_LOG"
+	echo "=== smbd stopped $(date -u +%FT%TZ)" >>"$SAMBA_LOGDIR/log.smbd"
 }
 
 smbd_restart() {
