@@ -11,6 +11,8 @@
 
 /* One line per command: declared here, defined in cmd_<name>.c. */
 #define AGENT_COMMANDS(X) \
+	X(check, "does a share's directory tree qualify for Remote VSS?") \
+	X(doctor, "is this Samba configured for FSRVP with rvss?") \
 
 #define AGENT_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
 AGENT_COMMANDS(AGENT_DECLARE)

@@ -1,0 +1,502 @@
+/*
+ * fsrvp_agent doctor — is this Samba configured for FSRVP with rvss?
+ *
+ * Every parameter is read through testparm (smbconf.h).  Each check gives
+ * a line "ok ..." or a problem with a stable code (RVSS-D0nn) and what to
+ * change; notes (RVSS-D011) do not change the exit code.
+ *
+ * Exit: 0 all good, 1 problems, 2 usage or the configuration cannot be
+ * read.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+#include <talloc.h>
+
+#include "btrfs.h"
+#include "check.h"
+#include "commands.h"
+#include "jsonout.h"
+#include "layout.h"
+#include "options.h"
+#include "smbconf.h"
+#include "snapshot.h"
+
+enum severity { SEV_OK, SEV_NOTE, SEV_PROBLEM };
+
+struct doctor {
+	TALLOC_CTX *ctx;
+	const char *conf;
+	bool json;
+	bool layout;
+	unsigned problems;
+	unsigned items;
+};
+
+/* Report one result.  @code is NULL for "ok" lines. */
+static void say(struct doctor *d, enum severity sev, const char *code,
+		const char *share, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void say(struct doctor *d, enum severity sev, const char *code,
+		const char *share, const char *fmt, ...)
+{
+	static const char *const sevname[] = { "ok", "note", "problem" };
+	char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = talloc_vasprintf(d->ctx, fmt, ap);
+	va_end(ap);
+	if (sev == SEV_PROBLEM) {
+		d->problems++;
+	}
+	if (d->json) {
+		fputs(d->items == 0 ? "\n    " : ",\n    ", stdout);
+		fprintf(stdout, "{\"severity\": \"%s\", \"code\": ",
+			sevname[sev]);
+		agent_json_string(stdout, code);
+		fputs(", \"share\": ", stdout);
+		agent_json_string(stdout, share);
+		fputs(", \"message\": ", stdout);
+		agent_json_string(stdout, msg);
+		fputc('}', stdout);
+	} else {
+		char *esc = rvss_layout_escape(d->ctx, msg != NULL ? msg : "?");
+
+		printf("%-7s %s%s%s%s%s\n", sevname[sev],
+		       code != NULL ? code : "", code != NULL ? " " : "",
+		       share != NULL ? "[" : "", share != NULL ? share : "",
+		       share != NULL ? "] " : "");
+		printf("        %s\n", esc != NULL ? esc : "?");
+		talloc_free(esc);
+	}
+	d->items++;
+	talloc_free(msg);
+}
+
+/* A parameter; *ret NULL when unset without default.  0 or -errno. */
+static int param(struct doctor *d, const char *section, const char *name,
+		 char **ret)
+{
+	char *why = NULL;
+	int r;
+
+	*ret = NULL;
+	r = agent_smbconf_param(d->ctx, d->conf, section, name, ret, &why);
+	if (r == -ENODATA) {
+		return 0;
+	}
+	if (r != 0) {
+		fprintf(stderr, "fsrvp_agent doctor: cannot read '%s' with "
+			"testparm: %s\n", name, why != NULL ? why : strerror(-r));
+	}
+	return r;
+}
+
+static int check_globals(struct doctor *d)
+{
+	char *v = NULL;
+	bool b = false;
+	int r;
+
+	r = param(d, NULL, "registry shares", &v);
+	if (r != 0) {
+		return r;
+	}
+	if (v != NULL && rvss_parse_bool(v, &b) == 0 && b) {
+		say(d, SEV_OK, NULL, NULL, "registry shares = yes");
+	} else {
+		say(d, SEV_PROBLEM, "RVSS-D001", NULL,
+		    "registry shares = %s: FSRVP exposes shadow copies as "
+		    "registry shares; set 'registry shares = yes' in [global]",
+		    v != NULL ? v : "(unset)");
+	}
+
+	r = param(d, NULL, "rpcd_fsrvp:num_workers", &v);
+	if (r != 0) {
+		return r;
+	}
+	if (v != NULL && strcmp(v, "1") == 0) {
+		say(d, SEV_OK, NULL, NULL, "rpcd_fsrvp:num_workers = 1");
+	} else {
+		say(d, SEV_PROBLEM, "RVSS-D002", NULL,
+		    "rpcd_fsrvp:num_workers = %s: each worker keeps its own "
+		    "shadow copy set state and loses the others' sets; set "
+		    "'rpcd_fsrvp:num_workers = 1' in [global]",
+		    v != NULL ? v : "(unset, Samba's default 5)");
+	}
+
+	r = param(d, NULL, "server role", &v);
+	if (r != 0) {
+		return r;
+	}
+	if (v != NULL && strcasestr(v, "active directory") != NULL) {
+		say(d, SEV_PROBLEM, "RVSS-D003", NULL,
+		    "server role = %s: Samba does not run rpcd_fsrvp on an AD "
+		    "DC; serve the shares from a member or standalone server",
+		    v);
+	} else {
+		say(d, SEV_OK, NULL, NULL, "server role = %s (not an AD DC)",
+		    v != NULL ? v : "auto");
+	}
+
+	r = param(d, NULL, "fss:prune stale", &v);
+	if (r != 0) {
+		return r;
+	}
+	if (v != NULL && rvss_parse_bool(v, &b) == 0 && b) {
+		say(d, SEV_PROBLEM, "RVSS-D004", NULL,
+		    "fss: prune stale = %s: crashes rpcd_fsrvp in Samba 4.17 "
+		    "(PANIC); remove it or set 'fss: prune stale = no' (rvss "
+		    "reclaims stale sets itself)", v);
+	} else {
+		say(d, SEV_OK, NULL, NULL, "fss: prune stale is off");
+	}
+	return 0;
+}
+
+/* Index of @mod in the vfs objects list @list, or -1. */
+static int module_pos(const char *list, const char *mod)
+{
+	char buf[1024];
+	char *save = NULL;
+	char *tok = NULL;
+	int i = 0;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, " ,\t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ,\t", &save), i++) {
+		if (strcmp(tok, mod) == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* The nearest existing ancestor directory of @path, opened. */
+static int open_existing_ancestor(TALLOC_CTX *ctx, const char *path)
+{
+	char *p = talloc_strdup(ctx, path);
+	int fd = -1;
+
+	while (p != NULL) {
+		char *slash = NULL;
+
+		fd = open(p[0] == '\0' ? "/" : p,
+			  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT) {
+			break;
+		}
+		slash = strrchr(p, '/');
+		if (slash == NULL) {
+			break;
+		}
+		*slash = '\0';
+	}
+	talloc_free(p);
+	return fd;
+}
+
+static void check_store(struct doctor *d, const char *share,
+			const struct rvss_volume *vol)
+{
+	uint8_t fsid_share[16], fsid_store[16];
+	int sfd = -1, tfd = -1;
+
+	sfd = open(vol->share_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	tfd = open_existing_ancestor(d->ctx, vol->store);
+	if (sfd < 0 || tfd < 0 ||
+	    rvss_btrfs_fsid_fd(sfd, fsid_share) != 0 ||
+	    rvss_btrfs_fsid_fd(tfd, fsid_store) != 0 ||
+	    memcmp(fsid_share, fsid_store, 16) != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D007", share,
+		    "snapshot store %s is not on the btrfs filesystem of %s: a "
+		    "btrfs snapshot can only be created on the same "
+		    "filesystem; set 'rvss:snapshot dir' to a directory on it",
+		    vol->store, vol->share_path);
+	} else {
+		say(d, SEV_OK, NULL, share, "snapshot store %s on the same "
+		    "btrfs filesystem", vol->store);
+	}
+	if (sfd >= 0) {
+		close(sfd);
+	}
+	if (tfd >= 0) {
+		close(tfd);
+	}
+}
+
+static void check_shadow_copy2(struct doctor *d, const char *share,
+			       const char *vfs, const char *path,
+			       const struct rvss_volume *vol)
+{
+	int prvss = module_pos(vfs, "rvss");
+	int psc2 = module_pos(vfs, "shadow_copy2");
+	char *snapdir = NULL;
+	char *abs = NULL;
+	char *canon = NULL;
+
+	if (psc2 < 0) {
+		say(d, SEV_NOTE, "RVSS-D011", share,
+		    "shadow_copy2 is not loaded: retained snapshots will not "
+		    "show as Previous Versions (add 'shadow_copy2' after "
+		    "'rvss' in vfs objects, with shadow:snapdir = %s)",
+		    vol != NULL ? vol->store : "the snapshot store");
+		return;
+	}
+	if (psc2 < prvss) {
+		say(d, SEV_PROBLEM, "RVSS-D008", share,
+		    "vfs objects = %s: shadow_copy2 is listed before rvss; list "
+		    "it after rvss ('vfs objects = rvss shadow_copy2')", vfs);
+	} else {
+		say(d, SEV_OK, NULL, share, "shadow_copy2 listed after rvss");
+	}
+	if (param(d, share, "shadow:snapdir", &snapdir) != 0) {
+		return;
+	}
+	if (vol == NULL) {
+		return;
+	}
+	if (snapdir != NULL) {
+		abs = snapdir[0] == '/'
+			? snapdir
+			: talloc_asprintf(d->ctx, "%s/%s", path, snapdir);
+		canon = abs != NULL ? realpath(abs, NULL) : NULL;
+	}
+	if (snapdir == NULL ||
+	    strcmp(canon != NULL ? canon : abs, vol->store) != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D009", share,
+		    "shadow:snapdir = %s but the rvss snapshot store is %s: "
+		    "Previous Versions will not find rvss snapshots; set "
+		    "'shadow:snapdir = %s'", snapdir != NULL ? snapdir :
+		    "(unset)", vol->store, vol->store);
+	} else {
+		say(d, SEV_OK, NULL, share, "shadow:snapdir is the snapshot "
+		    "store");
+	}
+	free(canon);
+}
+
+static void check_layout(struct doctor *d, const char *share,
+			 const char *path, const struct rvss_volume *vol)
+{
+	struct rvss_layout_opts opts;
+	struct rvss_layout_result *res = NULL;
+	const char *skip[2] = { NULL, NULL };
+	size_t plen = strlen(vol->share_path);
+	size_t i;
+	int r;
+
+	rvss_layout_opts_init(&opts);
+	opts.share_name = share;
+	opts.max_findings = 10;
+	if (strncmp(vol->store, vol->share_path, plen) == 0 &&
+	    vol->store[plen] == '/') {
+		skip[0] = vol->store + plen + 1;
+		opts.skip_paths = skip;
+	}
+	r = rvss_layout_check(d->ctx, path, &opts, &res);
+	if (r != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D010", share,
+		    "layout check of %s failed: %s", path, strerror(-r));
+		return;
+	}
+	if (res->stats.findings == 0) {
+		say(d, SEV_OK, NULL, share, "layout qualifies (%llu entries)",
+		    (unsigned long long)res->stats.entries);
+		return;
+	}
+	say(d, SEV_PROBLEM, "RVSS-D010", share,
+	    "layout does not qualify: %llu findings; run 'fsrvp_agent check "
+	    "--share %s' for all of them",
+	    (unsigned long long)res->stats.findings, share);
+	if (!d->json) {
+		for (i = 0; i < res->num_findings; i++) {
+			agent_check_print_finding(stdout, &res->findings[i],
+						  "        ");
+		}
+	}
+}
+
+static int check_share(struct doctor *d, const char *share, const char *vfs)
+{
+	struct rvss_volume *vol = NULL;
+	char *path = NULL;
+	char *sdir = NULL;
+	char *reason = NULL;
+	struct statfs sfs;
+	int r;
+
+	r = param(d, share, "path", &path);
+	if (r != 0) {
+		return r;
+	}
+	r = param(d, share, "rvss:snapshot dir", &sdir);
+	if (r != 0) {
+		return r;
+	}
+	if (path == NULL || path[0] != '/' || strchr(path, '%') != NULL) {
+		say(d, SEV_PROBLEM, "RVSS-D006", share,
+		    "path = %s: an rvss share needs an absolute path without "
+		    "substitutions on btrfs", path != NULL ? path : "(unset)");
+		return 0;
+	}
+	if (statfs(path, &sfs) != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D006", share,
+		    "path %s: %s", path, strerror(errno));
+		return 0;
+	}
+	if (sfs.f_type != (typeof(sfs.f_type))BTRFS_SUPER_MAGIC) {
+		say(d, SEV_PROBLEM, "RVSS-D006", share,
+		    "path %s is not on btrfs (filesystem type 0x%lx): rvss "
+		    "snapshots need btrfs; move the share onto a btrfs "
+		    "subvolume or remove rvss from its vfs objects", path,
+		    (unsigned long)sfs.f_type);
+		check_shadow_copy2(d, share, vfs, path, NULL);
+		return 0;
+	}
+	say(d, SEV_OK, NULL, share, "path %s is on btrfs", path);
+	r = rvss_volume_resolve(d->ctx, path,
+				sdir != NULL ? sdir : RVSS_DEFAULT_SNAPSHOT_DIR,
+				&vol, &reason);
+	if (r != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D007", share,
+		    "cannot locate the snapshot store: %s",
+		    reason != NULL ? reason : strerror(-r));
+		check_shadow_copy2(d, share, vfs, path, NULL);
+		return 0;
+	}
+	check_store(d, share, vol);
+	check_shadow_copy2(d, share, vfs, path, vol);
+	if (d->layout) {
+		check_layout(d, share, path, vol);
+	}
+	return 0;
+}
+
+static void doctor_usage(FILE *f)
+{
+	fprintf(f,
+"usage: fsrvp_agent doctor [-s smb.conf] [--layout] [--json]\n"
+"\n"
+"Is this Samba configured for FSRVP with rvss?\n"
+"\n"
+"  -s, --configfile FILE   smb.conf to read (default: Samba's)\n"
+"  -l, --layout            also run the layout check of each rvss share\n"
+"  -j, --json              JSON on stdout\n"
+"  -h, --help\n"
+"\n"
+"Exit codes: 0 all good, 1 problems found, 2 usage or the configuration\n"
+"cannot be read.\n");
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "configfile", required_argument, NULL, 's' },
+		{ "layout", no_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct doctor d = { 0 };
+	char **shares = NULL;
+	size_t nshares = 0;
+	size_t nrvss = 0;
+	char *why = NULL;
+	size_t i;
+	int rc = AGENT_EXIT_USAGE;
+	int c;
+	int r;
+
+	d.ctx = talloc_new(NULL);
+	if (d.ctx == NULL) {
+		return AGENT_EXIT_USAGE;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:ljh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			d.conf = optarg;
+			break;
+		case 'l':
+			d.layout = true;
+			break;
+		case 'j':
+			d.json = true;
+			break;
+		case 'h':
+			doctor_usage(stdout);
+			rc = AGENT_EXIT_OK;
+			goto done;
+		default:
+			doctor_usage(stderr);
+			goto done;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "fsrvp_agent doctor: unexpected argument '%s'\n",
+			argv[optind]);
+		doctor_usage(stderr);
+		goto done;
+	}
+	/* Load the configuration once first: a broken one is exit 2. */
+	r = agent_smbconf_sections(d.ctx, d.conf, &shares, &nshares, &why);
+	if (r != 0) {
+		fprintf(stderr, "fsrvp_agent doctor: cannot load %s with "
+			"testparm: %s\n", d.conf != NULL ? d.conf : "smb.conf",
+			why != NULL ? why : strerror(-r));
+		goto done;
+	}
+	if (d.json) {
+		fputs("{\"config\": ", stdout);
+		agent_json_string(stdout, d.conf);
+		fputs(", \"checks\": [", stdout);
+	}
+	r = check_globals(&d);
+	for (i = 0; r == 0 && i < nshares; i++) {
+		char *vfs = NULL;
+
+		r = param(&d, shares[i], "vfs objects", &vfs);
+		if (r != 0 || vfs == NULL || module_pos(vfs, "rvss") < 0) {
+			continue;
+		}
+		nrvss++;
+		r = check_share(&d, shares[i], vfs);
+	}
+	if (r == 0 && nrvss == 0) {
+		say(&d, SEV_PROBLEM, "RVSS-D005", NULL,
+		    "no share loads rvss: add 'vfs objects = rvss' to each "
+		    "share that Windows backs up through FSRVP");
+	}
+	if (d.json) {
+		fprintf(stdout, "%s], \"problems\": %u, \"ok\": %s}\n",
+			d.items == 0 ? "" : "\n  ", d.problems,
+			r == 0 && d.problems == 0 ? "true" : "false");
+	} else if (r == 0) {
+		printf("%u problem%s found\n", d.problems,
+		       d.problems == 1 ? "" : "s");
+	}
+	if (r != 0) {
+		goto done;
+	}
+	rc = d.problems == 0 ? AGENT_EXIT_OK : AGENT_EXIT_FINDINGS;
+done:
+	fflush(stdout);
+	talloc_free(d.ctx);
+	return rc;
+}

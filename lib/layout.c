@@ -1,0 +1,1100 @@
+/*
+ * rvss — the share-layout rules: one depth-first walk over directory fds.
+ *
+ * Per entry the walk costs one getdents share and, for directories and
+ * regular files, one statx (AT_SYMLINK_NOFOLLOW); symlinks, devices, FIFOs
+ * and sockets are judged from d_type alone.  statx gives the mount id too,
+ * so a bind mount of the same filesystem (same st_dev) is still seen as a
+ * mount point.  Only VHDX/VHD files (by extension) are opened and read.
+ *
+ * Hard links: a regular file with st_nlink > 1 goes into a small hash of
+ * (dev, ino) -> links seen; after the walk, a file with more links than
+ * were found inside the tree has a link outside the share.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include "layout.h"
+#include "vdisk.h"
+#include "vhd.h"
+#include "vhdx.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+
+/* The root directory of every btrfs subvolume has this inode number. */
+#define SUBVOL_ROOT_INO 256
+
+#define DEFAULT_MAX_DEPTH     5
+#define DEFAULT_MAX_OPEN_DIRS 256
+#define DEFAULT_MAX_LINKS     1000000
+#define PROGRESS_EVERY        4096
+#define CLOCK_EVERY           256
+
+const char *const rvss_layout_default_extensions[] = {
+	/* Hyper-V */
+	".vhd", ".vhdx", ".avhd", ".avhdx", ".vmcx", ".vmrs", ".vmgs",
+	".xml", ".bin", ".vsv",
+	/* SQL Server */
+	".mdf", ".ndf", ".ldf",
+	NULL,
+};
+
+static const char *const code_names[RVSS_LAYOUT_CODE_MAX + 1] = {
+	[RVSS_LAYOUT_SYMLINK] = "RVSS-L001",
+	[RVSS_LAYOUT_DEVICE] = "RVSS-L002",
+	[RVSS_LAYOUT_FIFO] = "RVSS-L003",
+	[RVSS_LAYOUT_SOCKET] = "RVSS-L004",
+	[RVSS_LAYOUT_SUBVOLUME] = "RVSS-L005",
+	[RVSS_LAYOUT_MOUNT] = "RVSS-L006",
+	[RVSS_LAYOUT_OTHER_FS] = "RVSS-L007",
+	[RVSS_LAYOUT_TOO_DEEP] = "RVSS-L008",
+	[RVSS_LAYOUT_ROOT_FILE] = "RVSS-L009",
+	[RVSS_LAYOUT_PARENT_OUTSIDE] = "RVSS-L010",
+	[RVSS_LAYOUT_PARENT_MISSING] = "RVSS-L011",
+	[RVSS_LAYOUT_HARDLINK] = "RVSS-L012",
+	[RVSS_LAYOUT_UNREADABLE] = "RVSS-L013",
+	[RVSS_LAYOUT_BAD_VDISK] = "RVSS-L014",
+	[RVSS_LAYOUT_INCOMPLETE] = "RVSS-L015",
+	[RVSS_LAYOUT_OTHER] = "RVSS-L016",
+};
+
+static const char *const code_summaries[RVSS_LAYOUT_CODE_MAX + 1] = {
+	[RVSS_LAYOUT_SYMLINK] = "symbolic link",
+	[RVSS_LAYOUT_DEVICE] = "device node",
+	[RVSS_LAYOUT_FIFO] = "named pipe (FIFO)",
+	[RVSS_LAYOUT_SOCKET] = "socket",
+	[RVSS_LAYOUT_SUBVOLUME] = "nested btrfs subvolume (not in the snapshot)",
+	[RVSS_LAYOUT_MOUNT] = "mount point (not in the snapshot)",
+	[RVSS_LAYOUT_OTHER_FS] = "other filesystem (not in the snapshot)",
+	[RVSS_LAYOUT_TOO_DEEP] = "directory deeper than the maximum depth",
+	[RVSS_LAYOUT_ROOT_FILE] = "share root holds a file that is not a "
+				  "virtual machine file",
+	[RVSS_LAYOUT_PARENT_OUTSIDE] = "differencing disk's parent lies "
+				       "outside the share",
+	[RVSS_LAYOUT_PARENT_MISSING] = "differencing disk's parent is missing",
+	[RVSS_LAYOUT_HARDLINK] = "hard link reaching outside the share",
+	[RVSS_LAYOUT_UNREADABLE] = "cannot be read",
+	[RVSS_LAYOUT_BAD_VDISK] = "virtual disk file is corrupt or truncated",
+	[RVSS_LAYOUT_INCOMPLETE] = "not checked (bound reached)",
+	[RVSS_LAYOUT_OTHER] = "file of unknown type",
+};
+
+const char *rvss_layout_code_name(enum rvss_layout_code code)
+{
+	if (code < 1 || code > RVSS_LAYOUT_CODE_MAX) {
+		return "RVSS-L???";
+	}
+	return code_names[code];
+}
+
+const char *rvss_layout_code_summary(enum rvss_layout_code code)
+{
+	if (code < 1 || code > RVSS_LAYOUT_CODE_MAX) {
+		return "unknown finding";
+	}
+	return code_summaries[code];
+}
+
+void rvss_layout_opts_init(struct rvss_layout_opts *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->max_depth = DEFAULT_MAX_DEPTH;
+}
+
+/* ---- hard-link accounting -------------------------------------------- */
+
+struct link_ent {
+	uint64_t dev;
+	uint64_t ino;
+	uint32_t nlink;
+	uint32_t seen;   /* 0 = empty slot */
+	char *path;      /* first path seen */
+};
+
+struct link_table {
+	struct link_ent *ent;
+	size_t cap;      /* power of two */
+	size_t used;
+};
+
+static size_t link_hash(uint64_t dev, uint64_t ino)
+{
+	uint64_t h = ino * 0x9e3779b97f4a7c15ull ^ dev * 0xc2b2ae3d27d4eb4full;
+
+	return (size_t)(h ^ (h >> 31));
+}
+
+static int link_grow(TALLOC_CTX *ctx, struct link_table *t)
+{
+	size_t ncap = t->cap == 0 ? 256 : t->cap * 2;
+	struct link_ent *n = NULL;
+	size_t i;
+
+	n = talloc_zero_array(ctx, struct link_ent, ncap);
+	if (n == NULL) {
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->cap; i++) {
+		size_t j;
+
+		if (t->ent[i].seen == 0) {
+			continue;
+		}
+		j = link_hash(t->ent[i].dev, t->ent[i].ino) & (ncap - 1);
+		while (n[j].seen != 0) {
+			j = (j + 1) & (ncap - 1);
+		}
+		n[j] = t->ent[i];
+	}
+	talloc_free(t->ent);
+	t->ent = n;
+	t->cap = ncap;
+	return 0;
+}
+
+/* ---- the walk ---------------------------------------------------------- */
+
+struct frame {
+	DIR *dir;
+	int fd;
+	size_t pathlen;   /* this directory's path length in walk.path */
+	unsigned depth;   /* root = 0 */
+	uint64_t dev;
+	uint64_t mnt_id;
+	bool deep_reported;
+};
+
+struct walk {
+	const struct rvss_layout_opts *opts;
+	struct rvss_layout_result *res;
+	TALLOC_CTX *tmp;
+	int root_fd;
+	long root_fstype;
+	bool have_mnt_id;
+	const char *const *exts;
+	char *path;
+	size_t path_cap;
+	struct frame *stack;
+	unsigned nframes;
+	unsigned max_frames;
+	struct link_table links;
+	size_t max_links;
+	bool links_full;
+	bool stop;
+	size_t findings_cap;
+	int err; /* -ENOMEM during the walk */
+};
+
+static void emitv(struct walk *w, enum rvss_layout_code code,
+		  const char *path, const char *fmt, va_list ap)
+{
+	struct rvss_layout_finding f = { .code = code };
+	struct rvss_layout_result *res = w->res;
+	TALLOC_CTX *owner = NULL;
+
+	res->stats.findings++;
+	if (w->opts->on_finding == NULL && w->opts->max_findings != 0 &&
+	    res->num_findings >= w->opts->max_findings) {
+		res->num_dropped++;
+		return;
+	}
+	owner = w->opts->on_finding != NULL ? w->tmp : (TALLOC_CTX *)res;
+	f.path = talloc_strdup(owner, path[0] == '\0' ? "." : path);
+	if (fmt != NULL) {
+		f.detail = talloc_vasprintf(owner, fmt, ap);
+	}
+	if (f.path == NULL || (fmt != NULL && f.detail == NULL)) {
+		w->err = -ENOMEM;
+		w->stop = true;
+		return;
+	}
+	if (w->opts->on_finding != NULL) {
+		w->opts->on_finding(w->opts->priv, &f);
+		talloc_free(f.path);
+		talloc_free(f.detail);
+		return;
+	}
+	if (res->num_findings == w->findings_cap) {
+		size_t ncap = w->findings_cap == 0 ? 16 : w->findings_cap * 2;
+		struct rvss_layout_finding *n = NULL;
+
+		n = talloc_realloc(res, res->findings,
+				   struct rvss_layout_finding, ncap);
+		if (n == NULL) {
+			w->err = -ENOMEM;
+			w->stop = true;
+			return;
+		}
+		res->findings = n;
+		w->findings_cap = ncap;
+	}
+	res->findings[res->num_findings++] = f;
+}
+
+static void emit(struct walk *w, enum rvss_layout_code code, const char *path,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void emit(struct walk *w, enum rvss_layout_code code, const char *path,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emitv(w, code, path, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Make w->path the path of @name inside the top frame. */
+static int set_child_path(struct walk *w, const struct frame *f,
+			  const char *name)
+{
+	size_t nlen = strlen(name);
+	size_t need = f->pathlen + 1 + nlen + 1;
+
+	if (need > w->path_cap) {
+		size_t ncap = need * 2;
+		char *n = talloc_realloc(w->tmp, w->path, char, ncap);
+
+		if (n == NULL) {
+			return -ENOMEM;
+		}
+		w->path = n;
+		w->path_cap = ncap;
+	}
+	if (f->pathlen == 0) {
+		memcpy(w->path, name, nlen + 1);
+	} else {
+		w->path[f->pathlen] = '/';
+		memcpy(w->path + f->pathlen + 1, name, nlen + 1);
+	}
+	return 0;
+}
+
+static const char *ext_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot == NULL || dot == name ? NULL : dot;
+}
+
+static bool ext_allowed(const struct walk *w, const char *name)
+{
+	const char *ext = ext_of(name);
+	size_t i;
+
+	if (ext == NULL) {
+		return false;
+	}
+	for (i = 0; w->exts[i] != NULL; i++) {
+		if (strcasecmp(ext, w->exts[i]) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static const char *fs_name(long type)
+{
+	switch ((unsigned long)type) {
+	case BTRFS_SUPER_MAGIC: return "btrfs";
+	case EXT4_SUPER_MAGIC: return "ext2/3/4";
+	case XFS_SUPER_MAGIC: return "xfs";
+	case TMPFS_MAGIC: return "tmpfs";
+	case NFS_SUPER_MAGIC: return "nfs";
+	case PROC_SUPER_MAGIC: return "proc";
+	case SYSFS_MAGIC: return "sysfs";
+	case 0xff534d42ul: return "cifs";
+	case 0xfe534d42ul: return "smb3";
+	case 0x65735546ul: return "fuse";
+	case OVERLAYFS_SUPER_MAGIC: return "overlay";
+	default: return NULL;
+	}
+}
+
+/* A directory entry that changes st_dev or mount id: which finding. */
+static void report_crossing(struct walk *w, const struct frame *f,
+			    const char *name, const struct statx *stx,
+			    uint64_t dev)
+{
+	bool mount = w->have_mnt_id && stx->stx_mnt_id != f->mnt_id;
+	struct statfs sfs;
+	long type = 0;
+	bool type_known = false;
+	const char *tn = NULL;
+	int fd;
+
+	fd = openat(f->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fstatfs(fd, &sfs) == 0) {
+			type = (long)sfs.f_type;
+			type_known = true;
+		}
+		close(fd);
+	}
+	tn = fs_name(type);
+	if (!mount && dev != f->dev && stx->stx_ino == SUBVOL_ROOT_INO &&
+	    w->root_fstype == (long)BTRFS_SUPER_MAGIC &&
+	    (!type_known || type == (long)BTRFS_SUPER_MAGIC)) {
+		emit(w, RVSS_LAYOUT_SUBVOLUME, w->path, NULL);
+		return;
+	}
+	if (mount && type_known && type == w->root_fstype) {
+		emit(w, RVSS_LAYOUT_MOUNT, w->path, "%s mounted here",
+		     tn != NULL ? tn : "same filesystem type");
+		return;
+	}
+	if (tn != NULL) {
+		emit(w, RVSS_LAYOUT_OTHER_FS, w->path, "%s", tn);
+	} else if (type_known) {
+		emit(w, RVSS_LAYOUT_OTHER_FS, w->path,
+		     "filesystem type 0x%lx", (unsigned long)type);
+	} else {
+		emit(w, RVSS_LAYOUT_OTHER_FS, w->path, NULL);
+	}
+}
+
+/* ---- differencing disks ------------------------------------------------ */
+
+/* Open @rel below the root without symlinks, mounts or "..": O_PATH fd. */
+static int open_beneath(int root_fd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	fd = syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) {
+		/* Kernel before 5.6: components are checked by the case-
+		 * insensitive fallback's own walk. */
+		fd = openat(root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/*
+ * Windows compares names without case: if the exact path is not there,
+ * walk it one component at a time and accept a name that differs only in
+ * (ASCII) case.  Returns an O_PATH fd or -errno.
+ */
+static int open_nocase(int root_fd, const char *rel)
+{
+	char *copy = NULL;
+	char *save = NULL;
+	char *comp = NULL;
+	int cur = -1;
+	int ret;
+
+	copy = strdup(rel);
+	if (copy == NULL) {
+		return -ENOMEM;
+	}
+	cur = dup(root_fd);
+	if (cur < 0) {
+		ret = -errno;
+		goto done;
+	}
+	for (comp = strtok_r(copy, "/", &save); comp != NULL;
+	     comp = strtok_r(NULL, "/", &save)) {
+		int next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+		if (next < 0 && errno == ENOENT) {
+			int dfd = openat(cur, ".", O_RDONLY | O_DIRECTORY |
+					 O_CLOEXEC);
+			DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+			struct dirent *de = NULL;
+
+			if (d == NULL) {
+				if (dfd >= 0) {
+					close(dfd);
+				}
+				ret = -ENOENT;
+				goto done;
+			}
+			while ((de = readdir(d)) != NULL) {
+				if (strcasecmp(de->d_name, comp) == 0) {
+					next = openat(cur, de->d_name,
+						      O_PATH | O_NOFOLLOW |
+						      O_CLOEXEC);
+					break;
+				}
+			}
+			closedir(d);
+			if (de == NULL) {
+				ret = -ENOENT;
+				goto done;
+			}
+		}
+		if (next < 0) {
+			ret = -errno;
+			goto done;
+		}
+		close(cur);
+		cur = next;
+	}
+	ret = cur;
+	cur = -1;
+done:
+	if (cur >= 0) {
+		close(cur);
+	}
+	free(copy);
+	return ret;
+}
+
+/* 1 if @rel names a regular file inside the tree (fd in *ret_fd), else 0. */
+static int find_parent_file(int root_fd, const char *rel, int *ret_fd)
+{
+	struct stat st;
+	int fd;
+
+	fd = open_beneath(root_fd, rel);
+	if (fd == -ENOENT) {
+		fd = open_nocase(root_fd, rel);
+	}
+	if (fd < 0) {
+		return 0;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	*ret_fd = fd;
+	return 1;
+}
+
+static bool is_vhdx_name(const char *name)
+{
+	const char *ext = ext_of(name);
+
+	return ext != NULL && (strcasecmp(ext, ".vhdx") == 0 ||
+			       strcasecmp(ext, ".avhdx") == 0);
+}
+
+static bool is_vhd_name(const char *name)
+{
+	const char *ext = ext_of(name);
+
+	return ext != NULL && (strcasecmp(ext, ".vhd") == 0 ||
+			       strcasecmp(ext, ".avhd") == 0);
+}
+
+/*
+ * Does the parent found at @pfd carry the identity the child expects?
+ * Only VHDX records one (parent_linkage = the parent's DataWriteGuid).
+ */
+static bool linkage_ok(TALLOC_CTX *tmp, const struct rvss_vdisk_info *child,
+		       const char *parent_rel, int pfd)
+{
+	struct rvss_vdisk_info *pinfo = NULL;
+	struct rvss_vdisk_src src;
+	char p[64];
+	int fd;
+	bool ok = true;
+
+	if (child->parent_linkage == NULL || !is_vhdx_name(parent_rel)) {
+		return true;
+	}
+	/* Reopen the O_PATH fd for reading: the file it names, no lookup. */
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", pfd);
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		return true;
+	}
+	if (rvss_vdisk_src_fd(fd, &src) == 0 &&
+	    rvss_vhdx_read(tmp, &src, &pinfo) == 0) {
+		ok = strcasecmp(pinfo->data_write_guid,
+				child->parent_linkage) == 0;
+	}
+	close(fd);
+	return ok;
+}
+
+static void check_parent(struct walk *w, const struct frame *f,
+			 const struct rvss_vdisk_info *info)
+{
+	TALLOC_CTX *tmp = talloc_new(w->tmp);
+	char *child_dir = NULL;
+	const char *outside = NULL;
+	const char *missing = NULL;
+	const char *mismatch = NULL;
+	size_t i;
+
+	if (tmp == NULL) {
+		w->err = -ENOMEM;
+		w->stop = true;
+		return;
+	}
+	child_dir = talloc_strndup(tmp, w->path, f->pathlen);
+	if (child_dir == NULL) {
+		w->err = -ENOMEM;
+		w->stop = true;
+		goto done;
+	}
+	for (i = 0; i < info->num_paths; i++) {
+		char *rel = NULL;
+		int pfd = -1;
+		int ret;
+
+		ret = rvss_vdisk_map_parent(tmp, child_dir, &info->paths[i],
+					    w->opts->share_name, &rel);
+		if (ret == -EXDEV) {
+			if (outside == NULL) {
+				outside = info->paths[i].path;
+			}
+			continue;
+		}
+		if (ret != 0) {
+			continue;
+		}
+		if (find_parent_file(w->root_fd, rel, &pfd) == 0) {
+			if (missing == NULL) {
+				missing = rel;
+			}
+			continue;
+		}
+		if (!linkage_ok(tmp, info, rel, pfd)) {
+			close(pfd);
+			if (mismatch == NULL) {
+				mismatch = rel;
+			}
+			continue;
+		}
+		close(pfd);
+		goto done; /* parent found inside the share */
+	}
+	if (info->num_paths == 0) {
+		emit(w, RVSS_LAYOUT_PARENT_MISSING, w->path,
+		     "no parent locator that rvss can read");
+	} else if (outside != NULL) {
+		emit(w, RVSS_LAYOUT_PARENT_OUTSIDE, w->path, "parent %s",
+		     outside);
+	} else if (mismatch != NULL) {
+		emit(w, RVSS_LAYOUT_PARENT_MISSING, w->path,
+		     "%s is not the parent (parent_linkage %s differs)",
+		     mismatch, info->parent_linkage);
+	} else {
+		emit(w, RVSS_LAYOUT_PARENT_MISSING, w->path,
+		     "parent %s not found", missing != NULL ? missing : "?");
+	}
+done:
+	talloc_free(tmp);
+}
+
+static void check_vdisk(struct walk *w, const struct frame *f,
+			const char *name)
+{
+	struct rvss_vdisk_info *info = NULL;
+	struct rvss_vdisk_src src;
+	bool vhdx = is_vhdx_name(name);
+	int fd;
+	int ret;
+
+	if (!vhdx && !is_vhd_name(name)) {
+		return;
+	}
+	fd = openat(f->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		emit(w, RVSS_LAYOUT_UNREADABLE, w->path, "%s", strerror(errno));
+		return;
+	}
+	w->res->stats.vdisks++;
+	ret = rvss_vdisk_src_fd(fd, &src);
+	if (ret == 0) {
+		ret = vhdx ? rvss_vhdx_read(w->tmp, &src, &info)
+			   : rvss_vhd_read(w->tmp, &src, &info);
+	}
+	close(fd);
+	if (ret == -EBADMSG) {
+		emit(w, RVSS_LAYOUT_BAD_VDISK, w->path,
+		     "not a valid %s file; its parent cannot be determined",
+		     vhdx ? "VHDX" : "VHD");
+		return;
+	}
+	if (ret == -ENOMEM) {
+		w->err = ret;
+		w->stop = true;
+		return;
+	}
+	if (ret != 0) {
+		emit(w, RVSS_LAYOUT_UNREADABLE, w->path, "%s", strerror(-ret));
+		return;
+	}
+	if (info->differencing) {
+		check_parent(w, f, info);
+	}
+	talloc_free(info);
+}
+
+static void count_link(struct walk *w, const struct statx *stx)
+{
+	struct link_table *t = &w->links;
+	uint64_t dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
+	size_t j;
+
+	if (t->used * 2 >= t->cap) {
+		if (t->used >= w->max_links) {
+			if (!w->links_full) {
+				w->links_full = true;
+				emit(w, RVSS_LAYOUT_INCOMPLETE, w->path,
+				     "more than %zu hard-linked files: hard "
+				     "links not checked beyond this one",
+				     w->max_links);
+				w->res->complete = false;
+			}
+			return;
+		}
+		if (link_grow(w->tmp, t) != 0) {
+			w->err = -ENOMEM;
+			w->stop = true;
+			return;
+		}
+	}
+	j = link_hash(dev, stx->stx_ino) & (t->cap - 1);
+	while (t->ent[j].seen != 0) {
+		if (t->ent[j].dev == dev && t->ent[j].ino == stx->stx_ino) {
+			t->ent[j].seen++;
+			return;
+		}
+		j = (j + 1) & (t->cap - 1);
+	}
+	t->ent[j].dev = dev;
+	t->ent[j].ino = stx->stx_ino;
+	t->ent[j].nlink = stx->stx_nlink;
+	t->ent[j].seen = 1;
+	t->ent[j].path = talloc_strdup(t->ent, w->path);
+	if (t->ent[j].path == NULL) {
+		w->err = -ENOMEM;
+		w->stop = true;
+		return;
+	}
+	t->used++;
+}
+
+static void report_links(struct walk *w)
+{
+	const struct link_table *t = &w->links;
+	size_t i;
+
+	for (i = 0; i < t->cap && !w->stop; i++) {
+		const struct link_ent *e = &t->ent[i];
+
+		if (e->seen == 0 || e->seen >= e->nlink) {
+			continue;
+		}
+		emit(w, RVSS_LAYOUT_HARDLINK, e->path,
+		     "%u links, %u inside the share", e->nlink, e->seen);
+	}
+}
+
+/* ---- directory stack --------------------------------------------------- */
+
+static int push_dir(struct walk *w, int fd, size_t pathlen, unsigned depth,
+		    uint64_t dev, uint64_t mnt_id, bool deep_reported)
+{
+	struct frame *f = NULL;
+	DIR *d = NULL;
+
+	d = fdopendir(fd);
+	if (d == NULL) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	f = &w->stack[w->nframes++];
+	f->dir = d;
+	f->fd = fd;
+	f->pathlen = pathlen;
+	f->depth = depth;
+	f->dev = dev;
+	f->mnt_id = mnt_id;
+	f->deep_reported = deep_reported;
+	w->res->stats.dirs++;
+	return 0;
+}
+
+static void pop_dir(struct walk *w)
+{
+	struct frame *f = &w->stack[--w->nframes];
+
+	closedir(f->dir);
+	f->dir = NULL;
+}
+
+static void enter_dir(struct walk *w, const struct frame *f, const char *name,
+		      const struct statx *stx)
+{
+	uint64_t dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
+	unsigned depth = f->depth + 1;
+	bool deep = f->deep_reported;
+	size_t pathlen = strlen(w->path);
+	int fd;
+	int ret;
+
+	if (dev != f->dev || (w->have_mnt_id && stx->stx_mnt_id != f->mnt_id)) {
+		report_crossing(w, f, name, stx, dev);
+		return;
+	}
+	if (w->opts->max_depth != 0 && depth > w->opts->max_depth && !deep) {
+		emit(w, RVSS_LAYOUT_TOO_DEEP, w->path, "depth %u, maximum %u",
+		     depth, w->opts->max_depth);
+		deep = true;
+	}
+	if (w->nframes >= w->max_frames) {
+		emit(w, RVSS_LAYOUT_INCOMPLETE, w->path,
+		     "more than %u directory levels: not checked below",
+		     w->max_frames);
+		w->res->complete = false;
+		return;
+	}
+	fd = openat(f->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		emit(w, RVSS_LAYOUT_UNREADABLE, w->path, "%s", strerror(errno));
+		return;
+	}
+	ret = push_dir(w, fd, pathlen, depth, dev, f->mnt_id, deep);
+	if (ret != 0) {
+		emit(w, RVSS_LAYOUT_UNREADABLE, w->path, "%s", strerror(-ret));
+	}
+}
+
+static void check_entry(struct walk *w, const struct frame *f,
+			const struct dirent *de)
+{
+	struct statx stx;
+	unsigned type = de->d_type;
+
+	switch (type) {
+	case DT_LNK:
+		emit(w, RVSS_LAYOUT_SYMLINK, w->path, NULL);
+		return;
+	case DT_CHR:
+	case DT_BLK:
+		emit(w, RVSS_LAYOUT_DEVICE, w->path, NULL);
+		return;
+	case DT_FIFO:
+		emit(w, RVSS_LAYOUT_FIFO, w->path, NULL);
+		return;
+	case DT_SOCK:
+		emit(w, RVSS_LAYOUT_SOCKET, w->path, NULL);
+		return;
+	default:
+		break;
+	}
+	if (statx(f->fd, de->d_name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+		  STATX_TYPE | STATX_NLINK | STATX_INO | STATX_MNT_ID,
+		  &stx) != 0) {
+		if (errno != ENOENT) { /* ENOENT: removed while we walk */
+			emit(w, RVSS_LAYOUT_UNREADABLE, w->path, "%s",
+			     strerror(errno));
+		}
+		return;
+	}
+	switch (stx.stx_mode & S_IFMT) {
+	case S_IFDIR:
+		enter_dir(w, f, de->d_name, &stx);
+		return;
+	case S_IFREG:
+		if (f->depth == 0 && !ext_allowed(w, de->d_name)) {
+			emit(w, RVSS_LAYOUT_ROOT_FILE, w->path, NULL);
+		}
+		if (stx.stx_nlink > 1) {
+			count_link(w, &stx);
+		}
+		check_vdisk(w, f, de->d_name);
+		return;
+	case S_IFLNK:
+		emit(w, RVSS_LAYOUT_SYMLINK, w->path, NULL);
+		return;
+	case S_IFCHR:
+	case S_IFBLK:
+		emit(w, RVSS_LAYOUT_DEVICE, w->path, NULL);
+		return;
+	case S_IFIFO:
+		emit(w, RVSS_LAYOUT_FIFO, w->path, NULL);
+		return;
+	case S_IFSOCK:
+		emit(w, RVSS_LAYOUT_SOCKET, w->path, NULL);
+		return;
+	default:
+		emit(w, RVSS_LAYOUT_OTHER, w->path, "mode 0%o",
+		     (unsigned)stx.stx_mode);
+		return;
+	}
+}
+
+/* Has a bound been reached?  Sets w->stop and reports it once. */
+static bool bound_reached(struct walk *w)
+{
+	const struct rvss_layout_opts *o = w->opts;
+	uint64_t n = w->res->stats.entries;
+
+	if (o->max_entries != 0 && n >= o->max_entries) {
+		emit(w, RVSS_LAYOUT_INCOMPLETE, w->path,
+		     "stopped after %llu entries", (unsigned long long)n);
+	} else if (o->deadline_ns != 0 && n % CLOCK_EVERY == 0 &&
+		   now_ns() >= o->deadline_ns) {
+		emit(w, RVSS_LAYOUT_INCOMPLETE, w->path,
+		     "stopped at the deadline after %llu entries",
+		     (unsigned long long)n);
+	} else {
+		return false;
+	}
+	w->res->complete = false;
+	w->stop = true;
+	return true;
+}
+
+static bool skipped(const struct walk *w)
+{
+	const char *const *s;
+
+	for (s = w->opts->skip_paths; *s != NULL; s++) {
+		if (strcmp(*s, w->path) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void walk_tree(struct walk *w)
+{
+	while (w->nframes > 0 && !w->stop) {
+		struct frame *f = &w->stack[w->nframes - 1];
+		struct dirent *de = NULL;
+
+		errno = 0;
+		de = readdir(f->dir);
+		if (de == NULL) {
+			if (errno != 0) {
+				w->path[f->pathlen] = '\0';
+				emit(w, RVSS_LAYOUT_UNREADABLE, w->path,
+				     "reading the directory: %s",
+				     strerror(errno));
+			}
+			pop_dir(w);
+			continue;
+		}
+		if (de->d_name[0] == '.' &&
+		    (de->d_name[1] == '\0' ||
+		     (de->d_name[1] == '.' && de->d_name[2] == '\0'))) {
+			continue;
+		}
+		if (set_child_path(w, f, de->d_name) != 0) {
+			w->err = -ENOMEM;
+			break;
+		}
+		if (w->opts->skip_paths != NULL && skipped(w)) {
+			continue;
+		}
+		if (bound_reached(w)) {
+			break;
+		}
+		w->res->stats.entries++;
+		check_entry(w, f, de);
+		if (w->opts->on_progress != NULL &&
+		    w->res->stats.entries % PROGRESS_EVERY == 0) {
+			w->opts->on_progress(w->opts->priv, &w->res->stats);
+		}
+	}
+	while (w->nframes > 0) {
+		pop_dir(w);
+	}
+}
+
+int rvss_layout_check_fd(TALLOC_CTX *mem_ctx, int root_fd,
+			 const struct rvss_layout_opts *opts,
+			 struct rvss_layout_result **ret_result)
+{
+	struct rvss_layout_opts defaults;
+	struct walk w = { .root_fd = root_fd };
+	struct statx stx;
+	struct statfs sfs;
+	int fd = -1;
+	int ret;
+
+	if (opts == NULL) {
+		rvss_layout_opts_init(&defaults);
+		opts = &defaults;
+	}
+	w.opts = opts;
+	w.exts = opts->vm_extensions != NULL ? opts->vm_extensions
+					     : rvss_layout_default_extensions;
+	w.max_frames = opts->max_open_dirs != 0 ? opts->max_open_dirs
+						: DEFAULT_MAX_OPEN_DIRS;
+	w.max_links = opts->max_links != 0 ? opts->max_links
+					   : DEFAULT_MAX_LINKS;
+	w.tmp = talloc_new(NULL);
+	if (w.tmp == NULL) {
+		return -ENOMEM;
+	}
+	w.res = talloc_zero(w.tmp, struct rvss_layout_result);
+	w.stack = talloc_zero_array(w.tmp, struct frame, w.max_frames);
+	w.path = talloc_strdup(w.tmp, "");
+	if (w.res == NULL || w.stack == NULL || w.path == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	w.path_cap = 1;
+	w.res->complete = true;
+
+	if (statx(root_fd, "", AT_EMPTY_PATH,
+		  STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) != 0 ||
+	    fstatfs(root_fd, &sfs) != 0) {
+		ret = -errno;
+		goto done;
+	}
+	if (!S_ISDIR(stx.stx_mode)) {
+		ret = -ENOTDIR;
+		goto done;
+	}
+	w.root_fstype = (long)sfs.f_type;
+	w.have_mnt_id = (stx.stx_mask & STATX_MNT_ID) != 0;
+	/* Our own fd for the stack: closedir() must not close the caller's. */
+	fd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto done;
+	}
+	ret = push_dir(&w, fd, 0, 0, makedev(stx.stx_dev_major,
+					     stx.stx_dev_minor),
+		       stx.stx_mnt_id, false);
+	fd = -1;
+	if (ret != 0) {
+		goto done;
+	}
+	walk_tree(&w);
+	if (w.err == 0 && w.res->complete) {
+		/* Link counts mean something only after a complete walk. */
+		report_links(&w);
+	}
+	if (w.err != 0) {
+		ret = w.err;
+		goto done;
+	}
+	if (opts->on_progress != NULL) {
+		opts->on_progress(opts->priv, &w.res->stats);
+	}
+	*ret_result = talloc_steal(mem_ctx, w.res);
+	ret = 0;
+done:
+	while (w.nframes > 0) {
+		pop_dir(&w);
+	}
+	if (fd >= 0) {
+		close(fd);
+	}
+	talloc_free(w.tmp);
+	return ret;
+}
+
+int rvss_layout_check(TALLOC_CTX *mem_ctx, const char *path,
+		      const struct rvss_layout_opts *opts,
+		      struct rvss_layout_result **ret_result)
+{
+	int fd;
+	int ret;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		return -errno;
+	}
+	ret = rvss_layout_check_fd(mem_ctx, fd, opts, ret_result);
+	close(fd);
+	return ret;
+}
+
+/* Length of the valid UTF-8 sequence at @s (0 if invalid). */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+	size_t i;
+
+	if (s[0] < 0x80) {
+		return 1;
+	} else if ((s[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			return 0;
+		}
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff)) {
+		return 0;
+	}
+	return n;
+}
+
+char *rvss_layout_escape(TALLOC_CTX *mem_ctx, const char *path)
+{
+	const unsigned char *s = (const unsigned char *)path;
+	size_t len = strlen(path);
+	char *out = NULL;
+	size_t o = 0;
+	size_t i = 0;
+
+	out = talloc_array(mem_ctx, char, len * 4 + 1);
+	if (out == NULL) {
+		return NULL;
+	}
+	while (i < len) {
+		size_t n = s[i] < 0x20 || s[i] == 0x7f ? 0 : utf8_len(s + i);
+
+		if (s[i] == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+			i++;
+		} else if (n == 0) {
+			snprintf(out + o, 5, "\\x%02x", s[i]);
+			o += 4;
+			i++;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
