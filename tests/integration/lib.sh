@@ -523,6 +523,7 @@ rvss_cleanup() {
 	sync
 	for ((i = ${#RVSS_MOUNTS[@]} - 1; i >= 0; i--)); do
 		m=${RVSS_MOUNTS[$i]}
+		mountpoint -q "$m" || continue
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
 			log "cannot unmount $m"
 	done
