@@ -303,6 +303,14 @@ tree_sum() {
 		cut -d' ' -f1
 }
 
+# content_sum DIR: one checksum over the relative paths and contents of the
+# regular files of a tree (not modes: for copies made over SMB).
+content_sum() {
+	(cd "$1" && find . -path ./.rvss-snapshots -prune -o -type f -print0 |
+		LC_ALL=C sort -z | xargs -0 -r sha256sum) | sha256sum |
+		cut -d' ' -f1
+}
+
 # ---------------------------------------------------------------- smb.conf
 
 # smb_conf_begin [EXTRA GLOBAL LINES...]: writes CONF's [global].
