@@ -1024,7 +1024,14 @@ int rvss_layout_check(TALLOC_CTX *mem_ctx, const char *path,
 
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		return -errno;
+		struct stat st;
+
+		ret = -errno;
+		if (ret == -ENOTDIR && lstat(path, &st) == 0 &&
+		    S_ISLNK(st.st_mode)) {
+			ret = -ELOOP; /* O_DIRECTORY wins over O_NOFOLLOW */
+		}
+		return ret;
 	}
 	ret = rvss_layout_check_fd(mem_ctx, fd, opts, ret_result);
 	close(fd);
