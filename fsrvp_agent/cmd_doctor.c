@@ -77,11 +77,10 @@ static void say(struct doctor *d, enum severity sev, const char *code,
 	} else {
 		char *esc = rvss_layout_escape(d->ctx, msg != NULL ? msg : "?");
 
-		printf("%-7s %s%s%s%s%s\n", sevname[sev],
+		printf("%-7s %s%s%s%s%s%s\n", sevname[sev],
 		       code != NULL ? code : "", code != NULL ? " " : "",
 		       share != NULL ? "[" : "", share != NULL ? share : "",
-		       share != NULL ? "] " : "");
-		printf("        %s\n", esc != NULL ? esc : "?");
+		       share != NULL ? "] " : "", esc != NULL ? esc : "?");
 		talloc_free(esc);
 	}
 	d->items++;

@@ -194,7 +194,13 @@ int agent_smbconf_param(TALLOC_CTX *mem_ctx, const char *conf,
 	if (ret != 0) {
 		goto done;
 	}
-	if (status == 0) {
+	/*
+	 * testparm exits 1 for mere warnings about the configuration (a
+	 * missing cache directory) and still prints the value: the value is
+	 * on stdout whenever the parameter was found ("\n" if empty).
+	 */
+	if (status != 127 && out[0] != '\0' &&
+	    strstr(err, "Error loading services") == NULL) {
 		chomp(out);
 		*ret_value = talloc_steal(mem_ctx, out);
 		ret = 0;
@@ -203,6 +209,10 @@ int agent_smbconf_param(TALLOC_CTX *mem_ctx, const char *conf,
 	if (status == 127) {
 		*ret_why = talloc_strdup(mem_ctx, "cannot run testparm "
 					 "(samba-common-bin installed?)");
+		ret = -EIO;
+	} else if (strstr(err, "Error loading services") != NULL) {
+		*ret_why = talloc_asprintf(mem_ctx, "cannot load %s",
+					   conf != NULL ? conf : "smb.conf");
 		ret = -EIO;
 	} else if (strstr(err, "Unknown section") != NULL) {
 		*ret_why = last_line(mem_ctx, err);
@@ -241,10 +251,14 @@ int agent_smbconf_sections(TALLOC_CTX *mem_ctx, const char *conf,
 	if (ret != 0) {
 		goto done;
 	}
-	if (status != 0) {
+	/* Exit 1 may be a warning only; the dump is there unless the file
+	 * could not be loaded at all. */
+	if (status == 127 || strstr(err, "Error loading services") != NULL ||
+	    (status != 0 && out[0] == '\0')) {
 		*ret_why = status == 127
 			? talloc_strdup(mem_ctx, "cannot run testparm")
-			: last_line(mem_ctx, err);
+			: talloc_asprintf(mem_ctx, "cannot load %s",
+					  conf != NULL ? conf : "smb.conf");
 		ret = -EIO;
 		goto done;
 	}
