@@ -126,6 +126,10 @@ char *rvss_record_pack(TALLOC_CTX *mem_ctx, const struct rvss_record *rec)
 	buf = put(buf, "set_id", rec->set_id);
 	buf = put(buf, "sc_id", rec->sc_id);
 	buf = put(buf, "exposed_share", rec->exposed_share);
+	snprintf(num, sizeof(num), "%" PRIu32, rec->retain_count);
+	buf = put(buf, "retain_count", num);
+	snprintf(num, sizeof(num), "%" PRIu64, rec->retain_age);
+	buf = put(buf, "retain_age", num);
 	return buf;
 }
 
@@ -201,6 +205,15 @@ static int set_field(struct rvss_record *rec, const char *key, char *value)
 	} else if (strcmp(key, "source_id") == 0) {
 		ret = parse_u64(value, &u64);
 		rec->source_id = u64;
+	} else if (strcmp(key, "retain_count") == 0) {
+		ret = parse_u64(value, &u64);
+		if (ret == 0 && u64 > UINT32_MAX) {
+			ret = -EBADMSG;
+		}
+		rec->retain_count = (uint32_t)u64;
+	} else if (strcmp(key, "retain_age") == 0) {
+		ret = parse_u64(value, &u64);
+		rec->retain_age = u64;
 	} else if (strcmp(key, "snapshot_id") == 0) {
 		ret = parse_u64(value, &u64);
 		rec->snapshot_id = u64;

@@ -51,6 +51,8 @@ struct rvss_record {
 	char *set_id;            /**< FSRVP shadow copy set id, once known ("") */
 	char *sc_id;             /**< FSRVP shadow copy id, once known ("") */
 	char *exposed_share;     /**< exposed share name, once known ("") */
+	uint32_t retain_count;   /**< retained: keep this many per source (0 = any) */
+	uint64_t retain_age;     /**< retained: keep this long, seconds (0 = ever) */
 };
 
 struct rvss_catalog;

@@ -97,3 +97,58 @@ int rvss_parse_duration(const char *s, uint64_t *ret_seconds)
 	*ret_seconds = v * mult;
 	return 0;
 }
+
+int rvss_parse_retain(const char *s, bool *ret_enabled, uint32_t *ret_count,
+		      uint64_t *ret_age)
+{
+	char buf[128];
+	char *tok, *rest;
+	bool b, have_count = false, have_age = false;
+	uint32_t count = 0;
+	uint64_t age = 0;
+
+	if (s == NULL || strlen(s) >= sizeof(buf)) {
+		return -EINVAL;
+	}
+	if (rvss_parse_bool(s, &b) == 0 && strcmp(s, "0") != 0 && strcmp(s, "1") != 0) {
+		*ret_enabled = b;
+		*ret_count = 0;
+		*ret_age = 0;
+		return 0;
+	}
+	memcpy(buf, s, strlen(s) + 1);
+	rest = buf;
+	/* strsep, unlike strtok, yields the empty items of "14," and ",". */
+	while ((tok = strsep(&rest, ",")) != NULL) {
+		size_t len;
+
+		while (*tok == ' ' || *tok == '\t') {
+			tok++;
+		}
+		len = strlen(tok);
+		while (len > 0 && (tok[len - 1] == ' ' || tok[len - 1] == '\t')) {
+			tok[--len] = '\0';
+		}
+		if (len == 0) {
+			return -EINVAL;
+		}
+		if (tok[len - 1] >= '0' && tok[len - 1] <= '9') {
+			if (have_count || rvss_parse_count(tok, &count) != 0 || count == 0) {
+				return -EINVAL;
+			}
+			have_count = true;
+		} else {
+			if (have_age || rvss_parse_duration(tok, &age) != 0 || age == 0) {
+				return -EINVAL;
+			}
+			have_age = true;
+		}
+	}
+	if (!have_count && !have_age) {
+		return -EINVAL;
+	}
+	*ret_enabled = true;
+	*ret_count = count;
+	*ret_age = age;
+	return 0;
+}

@@ -23,4 +23,17 @@ int rvss_parse_count(const char *s, uint32_t *ret);
  */
 int rvss_parse_duration(const char *s, uint64_t *ret_seconds);
 
+/**
+ * @brief rvss:retain: "no" (off), or a comma-separated list of at most one
+ * count and one age, e.g. "14", "30d", "14, 30d".  "yes" keeps every
+ * retained snapshot (no count, no age limit).
+ *
+ * @param[out] ret_enabled  false for "no".
+ * @param[out] ret_count    0 = no count limit.
+ * @param[out] ret_age      0 = no age limit (seconds).
+ * @return 0; -EINVAL.
+ */
+int rvss_parse_retain(const char *s, bool *ret_enabled, uint32_t *ret_count,
+		      uint64_t *ret_age);
+
 #endif

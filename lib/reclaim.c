@@ -7,10 +7,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "btrfs.h"
+#include "snapname.h"
 #include "snapshot.h"
 
 /* Samba's RPC timer is not exact; leave it this much slack. */
@@ -72,11 +74,11 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 	switch (r->state) {
 	case RVSS_STATE_RETAINED:
 		d->reason = "retained backup";
-		if (p->retain_age != 0 && age > p->retain_age) {
+		if (r->retain_age != 0 && age > r->retain_age) {
 			d->action = RVSS_ACTION_PRUNE;
 			d->reason = "retained backup older than the retention age";
-		} else if (p->retain_count != 0 &&
-			   newer_retained(recs, n, r) >= p->retain_count) {
+		} else if (r->retain_count != 0 &&
+			   newer_retained(recs, n, r) >= r->retain_count) {
 			d->action = RVSS_ACTION_PRUNE;
 			d->reason = "retained backup beyond the retention count";
 		}
@@ -137,6 +139,47 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 						       : "exposed";
 }
 
+int rvss_reclaim_links(TALLOC_CTX *mem_ctx, struct rvss_record *const *recs,
+		       size_t n, const struct rvss_fss_state *st,
+		       struct rvss_fss_link **ret_links)
+{
+	struct rvss_fss_link *links;
+	size_t i, s, c, m;
+
+	links = talloc_zero_array(mem_ctx, struct rvss_fss_link, n > 0 ? n : 1);
+	if (links == NULL) {
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		links[i].set_id = links[i].sc_id = links[i].exposed_share = "";
+		for (s = 0; st != NULL && s < st->num_sets && !links[i].found; s++) {
+			const struct rvss_fss_set *set = &st->sets[s];
+
+			for (c = 0; c < set->num_scs; c++) {
+				const struct rvss_fss_sc *sc = &set->scs[c];
+
+				if (strcmp(sc->sc_path, recs[i]->snap_path) != 0) {
+					continue;
+				}
+				links[i].found = true;
+				links[i].set_state = set->state;
+				links[i].context = set->context;
+				links[i].create_ts = (time_t)sc->create_ts;
+				links[i].set_id = set->id;
+				links[i].sc_id = sc->id;
+				for (m = 0; m < sc->num_smaps; m++) {
+					if (sc->smaps[m].is_exposed) {
+						links[i].exposed_share = sc->smaps[m].sc_share_name;
+					}
+				}
+				break;
+			}
+		}
+	}
+	*ret_links = links;
+	return 0;
+}
+
 int rvss_reclaim_plan(TALLOC_CTX *mem_ctx, struct rvss_record *const *recs,
 		      const struct rvss_fss_link *links, const bool *creator_alive,
 		      size_t n, const struct rvss_reclaim_policy *policy,
@@ -183,10 +226,13 @@ static int make_read_only(const struct rvss_record *rec)
 }
 
 static int update_with(struct rvss_catalog *cat, const struct rvss_record *rec,
-		       bool sealed, enum rvss_record_state state)
+		       bool sealed, enum rvss_record_state state,
+		       uint32_t retain_count, uint64_t retain_age)
 {
 	struct rvss_record upd = *rec;
 
+	upd.retain_count = retain_count;
+	upd.retain_age = retain_age;
 	upd.sealed = sealed;
 	upd.state = state;
 	upd.updated = time(NULL);
@@ -200,17 +246,136 @@ int rvss_seal_record(struct rvss_catalog *cat, const struct rvss_record *rec)
 	if (ret != 0) {
 		return ret;
 	}
-	return update_with(cat, rec, true, rec->state);
+	return update_with(cat, rec, true, rec->state, rec->retain_count, rec->retain_age);
 }
 
-int rvss_retain_record(struct rvss_catalog *cat, const struct rvss_record *rec)
+/*
+ * A retained writable copy leaves <store>/.writable for the store itself,
+ * where shadow_copy2 lists it as a Previous Version: under the first free
+ * name at or after its own time.  btrfs refuses to rename a read-only
+ * subvolume, and clearing the flag would reopen the copy to writes, so the
+ * sealed copy is snapshotted (read-only) into the store and then deleted.
+ */
+static int move_into_store(struct rvss_catalog *cat, const struct rvss_record *rec,
+			   uint32_t retain_count, uint64_t retain_age)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	char *wdir = NULL, *store = NULL, *slash;
+	int wfd = -1, sfd = -1, srcfd = -1, newfd = -1, tries, ret = -EBUSY;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	wdir = talloc_strndup(tmp, rec->snapshot, strlen(rec->snapshot) - strlen(rec->name) - 1);
+	store = talloc_strdup(tmp, wdir != NULL ? wdir : "");
+	slash = store != NULL ? strrchr(store, '/') : NULL;
+	if (wdir == NULL || slash == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	*slash = '\0';
+	wfd = open(wdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	sfd = open(store, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	srcfd = open(rec->snapshot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (wfd < 0 || sfd < 0 || srcfd < 0) {
+		ret = -errno;
+		goto done;
+	}
+	for (tries = 0; tries < 3600; tries++) {
+		char name[RVSS_SNAPNAME_LEN + 1];
+		struct rvss_record upd = *rec;
+		time_t t = rec->created + tries;
+
+		if (rvss_snapname_format(t, name) != 0) {
+			ret = -EINVAL;
+			goto done;
+		}
+		upd.name = name;
+		upd.snapshot = talloc_asprintf(tmp, "%s/%s", store, name);
+		upd.snap_path = talloc_asprintf(tmp, "%s%s", upd.snapshot,
+						rec->snap_path + strlen(rec->snapshot));
+		if (upd.snapshot == NULL || upd.snap_path == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+		upd.created = t;
+		upd.updated = time(NULL);
+		upd.state = RVSS_STATE_RETAINED;
+		upd.sealed = true;
+		upd.retain_count = retain_count;
+		upd.retain_age = retain_age;
+		ret = rvss_catalog_insert(cat, &upd);
+		if (ret == -EEXIST) {
+			continue;
+		}
+		if (ret != 0) {
+			goto done;
+		}
+		ret = rvss_btrfs_snapshot(srcfd, sfd, name, true);
+		if (ret != 0) {
+			(void)rvss_catalog_remove(cat, upd.snapshot);
+			if (ret == -EEXIST) {
+				continue;
+			}
+			goto done;
+		}
+		newfd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		ret = newfd < 0 ? -errno : rvss_btrfs_subvolume_id_fd(newfd, &upd.snapshot_id);
+		if (ret == 0) {
+			ret = rvss_catalog_update(cat, &upd);
+		}
+		if (ret != 0) {
+			/* Keep the original; drop the half-made copy. */
+			if (rvss_btrfs_delete(sfd, name) == 0) {
+				(void)rvss_catalog_remove(cat, upd.snapshot);
+			}
+			goto done;
+		}
+		ret = rvss_btrfs_delete(wfd, rec->name);
+		if (ret == 0) {
+			ret = rvss_catalog_remove(cat, rec->snapshot);
+		}
+		goto done;
+	}
+done:
+	if (newfd >= 0) {
+		(void)close(newfd);
+	}
+	if (srcfd >= 0) {
+		(void)close(srcfd);
+	}
+	if (wfd >= 0) {
+		(void)close(wfd);
+	}
+	if (sfd >= 0) {
+		(void)close(sfd);
+	}
+	talloc_free(tmp);
+	return ret;
+}
+
+static bool in_writable_dir(const struct rvss_record *rec)
+{
+	size_t n = strlen(rec->snapshot), m = strlen(rec->name);
+	size_t w = strlen("/" RVSS_WRITABLE_SUBDIR "/");
+
+	return n > m + w &&
+	       strncmp(rec->snapshot + n - m - w, "/" RVSS_WRITABLE_SUBDIR "/", w) == 0;
+}
+
+int rvss_retain_record(struct rvss_catalog *cat, const struct rvss_record *rec,
+		       uint32_t retain_count, uint64_t retain_age)
 {
 	int ret = make_read_only(rec);
 
 	if (ret != 0) {
 		return ret;
 	}
-	return update_with(cat, rec, rec->sealed || rec->rw, RVSS_STATE_RETAINED);
+	if (in_writable_dir(rec)) {
+		return move_into_store(cat, rec, retain_count, retain_age);
+	}
+	return update_with(cat, rec, rec->sealed || rec->rw, RVSS_STATE_RETAINED,
+			   retain_count, retain_age);
 }
 
 int rvss_reclaim_apply(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,

@@ -1,6 +1,9 @@
 /*
  * rvss — the reclaim, seal and retain rules (SPEC §3.1), as a pure plan.
  *
+ * Retained snapshots are pruned by the policy recorded with each of them
+ * (rvss:retain of its share when it was retained).
+ *
  * rvss_reclaim_plan() looks at rvss's records and at what Samba's persisted
  * FSRVP state (srv_fss.tdb) says of each snapshot, and decides per record:
  * keep it, seal it, reclaim it (its set is dead), or prune it (a retained
@@ -19,21 +22,12 @@
 #include <talloc.h>
 
 #include "catalog.h"
-
-/* Samba's set states (srv_fss_private.h enum fss_sc_state), as persisted. */
-enum rvss_fss_set_state {
-	RVSS_FSS_STARTED = 0,
-	RVSS_FSS_ADDED = 1,
-	RVSS_FSS_CREATING = 2,
-	RVSS_FSS_COMMITTED = 3,
-	RVSS_FSS_EXPOSED = 4,
-	RVSS_FSS_RECOVERED = 5,
-};
+#include "fss_state.h"
 
 /** What Samba's persisted state says of one snapshot (by its snap_path). */
 struct rvss_fss_link {
 	bool found;              /**< a shadow copy with this sc_path exists */
-	int set_state;           /**< enum rvss_fss_set_state */
+	int32_t set_state;       /**< enum rvss_fss_set_state */
 	uint32_t context;        /**< the set's FSRVP context */
 	time_t create_ts;        /**< the shadow copy's time stamp */
 	const char *set_id;      /**< "" if !found */
@@ -52,11 +46,6 @@ struct rvss_reclaim_policy {
 	/** rvss:expose max age: reclaim exposed or recovered sets never
 	 *  deleted after this long (0 = never). */
 	uint64_t expose_max_age;
-	/** rvss:retain: keep at most this many retained snapshots per
-	 *  source subvolume (0 = no count limit) ... */
-	uint32_t retain_count;
-	/** ... and none older than this (0 = no age limit). */
-	uint64_t retain_age;
 };
 
 enum rvss_action {
@@ -74,6 +63,16 @@ struct rvss_decision {
 	bool repair_set;
 	const char *reason;      /**< one line for the log / the agent */
 };
+
+/**
+ * @brief Link each record to the shadow copy of Samba's state whose
+ * sc_path is the record's snap_path.  @st may be NULL (no state file).
+ * The strings of the links point into @st.
+ * @return 0; -ENOMEM.
+ */
+int rvss_reclaim_links(TALLOC_CTX *mem_ctx, struct rvss_record *const *recs,
+		       size_t n, const struct rvss_fss_state *st,
+		       struct rvss_fss_link **ret_links);
 
 /**
  * @brief Decide what to do with each record.
@@ -106,10 +105,12 @@ int rvss_seal_record(struct rvss_catalog *cat, const struct rvss_record *rec);
 
 /**
  * @brief Keep the snapshot of @rec as a read-only backup instead of
- * deleting it (rvss:retain): read-only flag, state "retained".
+ * deleting it (rvss:retain): read-only flag, state "retained", and the
+ * retention policy it is to be pruned by.
  * @return 0; -errno.
  */
-int rvss_retain_record(struct rvss_catalog *cat, const struct rvss_record *rec);
+int rvss_retain_record(struct rvss_catalog *cat, const struct rvss_record *rec,
+		       uint32_t retain_count, uint64_t retain_age);
 
 /** @brief "keep", "seal", "reclaim", "prune". */
 const char *rvss_action_name(enum rvss_action action);

@@ -25,7 +25,9 @@
 
 #include "btrfs.h"
 #include "catalog.h"
+#include "fss_state.h"
 #include "mountinfo.h"
+#include "reclaim.h"
 #include "snapname.h"
 
 /* How far a time stamp may move to find a free name. */
@@ -383,6 +385,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	struct rvss_catalog *cat = NULL;
 	struct rvss_record *rec = NULL;
 	char name[RVSS_SNAPNAME_LEN + 1];
+	char *dir = NULL;
 	int rootfd = -1, storefd = -1, snapfd = -1;
 	bool created = false;
 	time_t t = *tstamp;
@@ -404,14 +407,19 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->subvol_root, strerror(-ret));
 		goto done;
 	}
-	ret = make_store(vol->store);
+	dir = args->rw ? join(tmp, vol->store, RVSS_WRITABLE_SUBDIR) : vol->store;
+	if (dir == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	ret = make_store(dir);
 	if (ret == 0) {
-		storefd = open(vol->store, OPEN_DIR_FLAGS);
+		storefd = open(dir, OPEN_DIR_FLAGS);
 		ret = storefd < 0 ? -errno : 0;
 	}
 	if (ret != 0) {
 		set_reason(mem_ctx, ret_reason, "cannot create snapshot store %s: %s",
-			   vol->store, strerror(-ret));
+			   dir, strerror(-ret));
 		goto done;
 	}
 	ret = same_filesystem(rootfd, storefd);
@@ -442,7 +450,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 			ret = -ENOMEM;
 			goto done;
 		}
-		rec->snapshot = join(rec, vol->store, name);
+		rec->snapshot = join(rec, dir, name);
 		rec->name = talloc_strdup(rec, name);
 		rec->share = talloc_strdup(rec, args->share != NULL ? args->share : "");
 		rec->base_path = talloc_strdup(rec, vol->share_path);
@@ -496,7 +504,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	}
 	if (!created) {
 		set_reason(mem_ctx, ret_reason, "no free snapshot name in %s within %d s of %lld",
-			   vol->store, MAX_NAME_TRIES, (long long)*tstamp);
+			   dir, MAX_NAME_TRIES, (long long)*tstamp);
 		ret = -EBUSY;
 		goto done;
 	}
@@ -639,13 +647,42 @@ done:
 	return ret;
 }
 
+/* May the snapshot of @rec be kept as a backup?  Read-only from birth,
+ * sealed, or its set reached "recovered" in Samba's state. */
+static bool retainable(TALLOC_CTX *mem_ctx, const struct rvss_record *rec,
+		       const char *fss_state_path)
+{
+	struct rvss_fss_state *st = NULL;
+	size_t s, c;
+	bool ok = false;
+
+	if (!rec->rw || rec->sealed) {
+		return true;
+	}
+	if (rvss_fss_state_read(mem_ctx, fss_state_path, &st) != 0) {
+		return false;
+	}
+	for (s = 0; s < st->num_sets && !ok; s++) {
+		for (c = 0; c < st->sets[s].num_scs; c++) {
+			if (strcmp(st->sets[s].scs[c].sc_path, rec->snap_path) == 0) {
+				ok = st->sets[s].state == RVSS_FSS_RECOVERED;
+				break;
+			}
+		}
+	}
+	talloc_free(st);
+	return ok;
+}
+
 int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 		     const char *base_path, const char *snap_path,
+		     const struct rvss_retain_args *retain, bool *ret_retained,
 		     char **ret_reason)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct rvss_catalog *cat = NULL;
 	struct rvss_record *rec = NULL;
+	struct stat st;
 	int ret;
 
 	if (tmp == NULL) {
@@ -658,7 +695,16 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 		ret = -EPERM;
 		goto done;
 	}
+	if (ret_retained != NULL) {
+		*ret_retained = false;
+	}
 	ret = rvss_catalog_find_snap_path(cat, tmp, snap_path, &rec);
+	if (ret == -ENOENT && lstat(snap_path, &st) != 0 && errno == ENOENT) {
+		/* Already reclaimed: nothing is there to delete. */
+		set_reason(mem_ctx, ret_reason, "%s is already gone", snap_path);
+		ret = 0;
+		goto done;
+	}
 	if (ret == -ENOENT) {
 		set_reason(mem_ctx, ret_reason,
 			   "%s was not created by rvss (no record): refused", snap_path);
@@ -674,6 +720,16 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 			   "%s was recorded for base path %s, not %s: refused",
 			   snap_path, rec->base_path, base_path != NULL ? base_path : "(null)");
 		ret = -EPERM;
+		goto done;
+	}
+	if (retain != NULL && retainable(tmp, rec, retain->fss_state_path)) {
+		ret = rvss_retain_record(cat, rec, retain->count, retain->age);
+		if (ret != 0) {
+			set_reason(mem_ctx, ret_reason, "cannot keep %s as a backup: %s",
+				   rec->snapshot, strerror(-ret));
+		} else if (ret_retained != NULL) {
+			*ret_retained = true;
+		}
 		goto done;
 	}
 	ret = rvss_snap_destroy_record(mem_ctx, cat, rec, ret_reason);

@@ -20,6 +20,16 @@
 /** Default snapshot store, relative to the enclosing subvolume root. */
 #define RVSS_DEFAULT_SNAPSHOT_DIR ".rvss-snapshots"
 
+/**
+ * Writable (auto-recovery) snapshots live in this subdirectory of the store
+ * until they are deleted or retained.  shadow_copy2 takes any path of the
+ * form <snapdir>/@GMT-.../... for a Previous Version and opens it
+ * read-only, which would make the exposed writable copy unwritable; one
+ * directory level more keeps them out of its sight.  A retained writable
+ * copy moves up into the store (and into Previous Versions) once sealed.
+ */
+#define RVSS_WRITABLE_SUBDIR ".writable"
+
 /** A share path resolved onto btrfs: the result of rvss_snap_check(). */
 struct rvss_volume {
 	char *share_path;   /**< canonical share path (Samba's base volume) */
@@ -82,6 +92,8 @@ struct rvss_create_args {
 /**
  * @brief Take the snapshot of the subvolume enclosing @args->base_volume.
  *
+ * Read-only snapshots go to the store, writable ones to
+ * <store>/RVSS_WRITABLE_SUBDIR.
  * The name is the snapshot time (snapname.h); when that second's name is
  * already taken in the store, *@tstamp moves forward one second at a time
  * until a free name is found, so names stay unique and shadow_copy2-shaped.
@@ -98,18 +110,31 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 		     time_t *tstamp, char **ret_base_path, char **ret_snap_path,
 		     struct rvss_record **ret_rec, char **ret_reason);
 
+/** rvss:retain, for rvss_snap_delete(). */
+struct rvss_retain_args {
+	const char *fss_state_path; /**< Samba's srv_fss.tdb */
+	uint32_t count;             /**< keep this many per subvolume (0 = any) */
+	uint64_t age;               /**< keep this long, seconds (0 = forever) */
+};
+
 /**
- * @brief Delete the snapshot that rvss created for @snap_path.
+ * @brief Delete the snapshot that rvss created for @snap_path -- or, with
+ * @retain, keep it read-only as a backup when its set completed recovery
+ * (or it was read-only from birth): what rvss:retain asks.
  *
  * Refuses (-EPERM, nothing deleted) unless the catalog has a record with
  * this exact snap_path and base path, and the subvolume on disk at the
  * recorded place is a subvolume with the recorded id.  A recorded snapshot
- * that is already gone only loses its record.
+ * that is already gone only loses its record; a path that exists nowhere
+ * (already reclaimed) is success, nothing being deleted.
  *
+ * @param[in]  retain        NULL: delete.
+ * @param[out] ret_retained  optional: true when kept as a backup.
  * @return 0; -EPERM (not ours / tampered); catalog errors; -errno.
  */
 int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 		     const char *base_path, const char *snap_path,
+		     const struct rvss_retain_args *retain, bool *ret_retained,
 		     char **ret_reason);
 
 /**

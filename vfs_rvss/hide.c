@@ -1,7 +1,8 @@
 /*
- * vfs_rvss — hide the snapshot store from SMB clients of a share whose tree
- * contains it: not listed, not openable, not creatable, not renamable.
- * Modules below rvss in "vfs objects" (shadow_copy2) still see it.
+ * vfs_rvss — path hooks: hide the snapshot store from SMB clients of a
+ * share whose tree contains it (not listed, not openable, not creatable, not
+ * renamable; modules below rvss in "vfs objects", shadow_copy2, still see
+ * it), and refuse changes to a sealed shadow copy (seal.c).
  *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
@@ -95,6 +96,13 @@ int vfs_rvss_openat(vfs_handle_struct *handle, const struct files_struct *dirfsp
 		errno = ENOENT;
 		return -1;
 	}
+	/* Every open of a watched shadow copy looks for recovery first, so
+	 * the copy is sealed before the requester reads it for backup. */
+	if (vfs_rvss_refuse_write(handle) &&
+	    (how->flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0) {
+		errno = EROFS;
+		return -1;
+	}
 	return SMB_VFS_NEXT_OPENAT(handle, dirfsp, smb_fname, fsp, how);
 }
 
@@ -134,6 +142,10 @@ int vfs_rvss_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 		errno = EACCES;
 		return -1;
 	}
+	if (vfs_rvss_refuse_write(handle)) {
+		errno = EROFS;
+		return -1;
+	}
 	return SMB_VFS_NEXT_MKDIRAT(handle, dirfsp, smb_fname, mode);
 }
 
@@ -142,6 +154,10 @@ int vfs_rvss_unlinkat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 {
 	if (hidden(handle, dirfsp, smb_fname)) {
 		errno = ENOENT;
+		return -1;
+	}
+	if (vfs_rvss_refuse_write(handle)) {
+		errno = EROFS;
 		return -1;
 	}
 	return SMB_VFS_NEXT_UNLINKAT(handle, dirfsp, smb_fname, flags);
@@ -157,6 +173,10 @@ int vfs_rvss_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
 	}
 	if (hidden(handle, dstfsp, dst)) {
 		errno = EACCES;
+		return -1;
+	}
+	if (vfs_rvss_refuse_write(handle)) {
+		errno = EROFS;
 		return -1;
 	}
 	return SMB_VFS_NEXT_RENAMEAT(handle, srcfsp, src, dstfsp, dst);

@@ -14,6 +14,8 @@
 
 #include "lib/util_path.h"
 
+#include "fss_state.h"
+#include "gc.h"
 #include "options.h"
 #include "snapshot.h"
 
@@ -57,6 +59,23 @@ static bool config_bool(int snum, const char *option, bool def, bool *ret)
 	}
 	if (rvss_parse_bool(s, ret) != 0) {
 		DBG_ERR("rvss:%s = '%s' is not a boolean (yes/no)\n", option, s);
+		return false;
+	}
+	return true;
+}
+
+/* Read a duration rvss: option strictly. */
+static bool config_duration(int snum, const char *option, uint64_t def, uint64_t *ret)
+{
+	const char *s = lp_parm_const_string(snum, RVSS_MODULE_NAME, option, NULL);
+
+	if (s == NULL) {
+		*ret = def;
+		return true;
+	}
+	if (rvss_parse_duration(s, ret) != 0) {
+		DBG_ERR("rvss:%s = '%s' is not a duration (e.g. 90s, 30m, 12h, 7d)\n",
+			option, s);
 		return false;
 	}
 	return true;
@@ -134,7 +153,31 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 	if (cfg->snapshot_dir == NULL || cfg->catalog == NULL) {
 		goto nomem;
 	}
-	if (!config_bool(snum, "hide store", true, &cfg->hide_store)) {
+	cfg->fss_state = lock_path(cfg, RVSS_FSS_STATE_NAME);
+	if (cfg->fss_state == NULL) {
+		goto nomem;
+	}
+	if (!config_bool(snum, "hide store", true, &cfg->hide_store) ||
+	    !config_bool(snum, "reclaim", true, &cfg->reclaim) ||
+	    !config_duration(snum, "reclaim grace", 600, &cfg->reclaim_grace) ||
+	    !config_duration(snum, "expose max age", 7 * 86400, &cfg->expose_max_age)) {
+		goto invalid;
+	}
+	dir = lp_parm_const_string(snum, RVSS_MODULE_NAME, "retain", "no");
+	if (rvss_parse_retain(dir, &cfg->retain, &cfg->retain_count,
+			      &cfg->retain_age) != 0) {
+		DBG_ERR("rvss:retain = '%s' is not 'no', 'yes', a count, an age or "
+			"'count, age' (e.g. '14, 30d')\n", dir);
+		goto invalid;
+	}
+	/* Samba's own message sequence timeout, as rpcd_fsrvp reads it. */
+	ret = lp_parm_int(GLOBAL_SECTION_SNUM, "fss", "sequence timeout", 180);
+	cfg->seq_timeout = ret > 0 ? (uint64_t)ret : 0;
+	ret = vfs_rvss_seal_connect(handle, cfg);
+	if (ret == -ENOMEM) {
+		goto nomem;
+	}
+	if (ret != 0) {
 		goto invalid;
 	}
 	if (cfg->hide_store) {
@@ -147,9 +190,16 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 		}
 	}
 	DBG_DEBUG("share [%s]: snapshot dir = %s, catalog = %s, hide store = %s "
-		  "(%s)\n", cfg->share, cfg->snapshot_dir, cfg->catalog,
+		  "(%s), reclaim = %s (grace %llus), expose max age = %llus, "
+		  "retain = %s (count %u, age %llus), fss state = %s\n",
+		  cfg->share, cfg->snapshot_dir, cfg->catalog,
 		  cfg->hide_store ? "yes" : "no",
-		  cfg->hide_rel != NULL ? cfg->hide_rel : "store outside share");
+		  cfg->hide_rel != NULL ? cfg->hide_rel : "store outside share",
+		  cfg->reclaim ? "yes" : "no",
+		  (unsigned long long)cfg->reclaim_grace,
+		  (unsigned long long)cfg->expose_max_age,
+		  cfg->retain ? "yes" : "no", (unsigned)cfg->retain_count,
+		  (unsigned long long)cfg->retain_age, cfg->fss_state);
 	SMB_VFS_HANDLE_SET_DATA(handle, cfg, NULL, struct vfs_rvss_config,
 				goto nomem);
 	return 0;
@@ -185,6 +235,62 @@ static NTSTATUS map_core_error(int ret)
 	}
 }
 
+/*
+ * Reclaim what dead sets left on this share's subvolume: run on every FSRVP
+ * use of the share (IsPathSupported, AddToShadowCopySet), inside
+ * rpcd_fsrvp.  Samba's state file is not repaired from here: rpcd_fsrvp
+ * rewrites it from memory (fsrvp_agent gc does that part).
+ */
+static void reclaim_for(struct vfs_rvss_config *cfg, const char *source)
+{
+	struct rvss_gc_args args = {
+		.catalog_path = cfg->catalog,
+		.fss_state_path = cfg->fss_state,
+		.policy = {
+			.now = time(NULL),
+			.seq_timeout = cfg->seq_timeout,
+			.grace = cfg->reclaim_grace,
+			.expose_max_age = 0, /* exposed shares: fsrvp_agent gc */
+		},
+		.source = source,
+	};
+	struct rvss_gc_item *items = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	if (!cfg->reclaim) {
+		return;
+	}
+	become_root();
+	ret = rvss_gc_run(talloc_tos(), &args, &items, &n);
+	unbecome_root();
+	if (ret == -ENOENT) {
+		return; /* no catalog yet */
+	}
+	if (ret != 0) {
+		DBG_WARNING("share [%s]: reclaim skipped: %s\n", cfg->share,
+			    strerror(-ret));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (items[i].action == RVSS_ACTION_KEEP) {
+			continue;
+		}
+		if (items[i].result != 0) {
+			DBG_WARNING("share [%s]: %s of %s failed: %s\n", cfg->share,
+				    rvss_action_name(items[i].action),
+				    items[i].rec->snapshot,
+				    items[i].error != NULL ? items[i].error
+							   : strerror(-items[i].result));
+		} else {
+			DBG_NOTICE("share [%s]: %s %s: %s\n", cfg->share,
+				   rvss_action_name(items[i].action),
+				   items[i].rec->snapshot, items[i].reason);
+		}
+	}
+	TALLOC_FREE(items);
+}
+
 static NTSTATUS vfs_rvss_snap_check_path(struct vfs_handle_struct *handle,
 					 TALLOC_CTX *mem_ctx,
 					 const char *service_path,
@@ -211,6 +317,7 @@ static NTSTATUS vfs_rvss_snap_check_path(struct vfs_handle_struct *handle,
 		TALLOC_FREE(reason);
 		return NT_STATUS_NOT_SUPPORTED;
 	}
+	reclaim_for(cfg, vol->subvol_root);
 	*base_volume = talloc_strdup(mem_ctx, vol->share_path);
 	TALLOC_FREE(vol);
 	if (*base_volume == NULL) {
@@ -272,15 +379,22 @@ static NTSTATUS vfs_rvss_snap_delete(struct vfs_handle_struct *handle,
 				     char *snap_path)
 {
 	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
+	struct rvss_retain_args retain;
 	char *reason = NULL;
+	bool retained = false;
 	int ret;
 
 	if (cfg == NULL) {
 		return NT_STATUS_INTERNAL_ERROR;
 	}
+	retain = (struct rvss_retain_args) {
+		.fss_state_path = cfg->fss_state,
+		.count = cfg->retain_count,
+		.age = cfg->retain_age,
+	};
 	become_root();
 	ret = rvss_snap_delete(talloc_tos(), cfg->catalog, base_path, snap_path,
-			       &reason);
+			       cfg->retain ? &retain : NULL, &retained, &reason);
 	unbecome_root();
 	if (ret != 0) {
 		DBG_WARNING("share [%s]: delete of %s refused or failed: %s\n",
@@ -289,7 +403,15 @@ static NTSTATUS vfs_rvss_snap_delete(struct vfs_handle_struct *handle,
 		TALLOC_FREE(reason);
 		return map_core_error(ret);
 	}
-	DBG_NOTICE("share [%s]: deleted snapshot %s\n", cfg->share, snap_path);
+	if (retained) {
+		DBG_NOTICE("share [%s]: kept snapshot %s read-only as a backup "
+			   "(rvss:retain)\n", cfg->share, snap_path);
+	} else {
+		DBG_NOTICE("share [%s]: deleted snapshot %s%s%s\n", cfg->share,
+			   snap_path, reason != NULL ? ": " : "",
+			   reason != NULL ? reason : "");
+	}
+	TALLOC_FREE(reason);
 	return NT_STATUS_OK;
 }
 
@@ -306,6 +428,11 @@ static struct vfs_fn_pointers vfs_rvss_fns = {
 	.mkdirat_fn = vfs_rvss_mkdirat,
 	.unlinkat_fn = vfs_rvss_unlinkat,
 	.renameat_fn = vfs_rvss_renameat,
+	.pwrite_fn = vfs_rvss_pwrite,
+	.pwrite_send_fn = vfs_rvss_pwrite_send,
+	.pwrite_recv_fn = vfs_rvss_pwrite_recv,
+	.ftruncate_fn = vfs_rvss_ftruncate,
+	.fallocate_fn = vfs_rvss_fallocate,
 };
 
 /* Samba's module loader looks for samba_init_module in a shared module. */

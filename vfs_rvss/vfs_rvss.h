@@ -19,9 +19,26 @@ struct vfs_rvss_config {
 	const char *share;        /* service name */
 	char *snapshot_dir;       /* rvss:snapshot dir */
 	char *catalog;            /* <state directory>/rvss.tdb */
+	char *fss_state;          /* <lock directory>/srv_fss.tdb */
 	bool hide_store;          /* rvss:hide store */
+	bool reclaim;             /* rvss:reclaim */
+	uint64_t reclaim_grace;   /* rvss:reclaim grace */
+	uint64_t expose_max_age;  /* rvss:expose max age (0 = never) */
+	uint64_t seq_timeout;     /* fss:sequence timeout (Samba's) */
+	bool retain;              /* rvss:retain */
+	uint32_t retain_count;
+	uint64_t retain_age;
 	/* The store, when it lies inside this share's tree: */
 	char *hide_rel;           /* relative to the share root */
+
+	/* When this share is an exposed writable shadow copy (seal.c): */
+	char *snap_path;          /* its connect path = rvss's snap_path */
+	bool seal_watch;          /* writable and not yet sealed */
+	bool sealed;              /* refuse every write */
+	struct timespec fss_mtime; /* srv_fss.tdb as last read */
+	struct timespec fss_ctime;
+	ino_t fss_ino;
+	off_t fss_size;
 };
 
 /** The handle's parsed configuration (set at connect). */
@@ -29,6 +46,23 @@ struct vfs_rvss_config *vfs_rvss_config(struct vfs_handle_struct *handle);
 
 /** true if @rel (relative to the share root) is the store or below it. */
 bool vfs_rvss_hidden(const struct vfs_rvss_config *cfg, const char *rel);
+
+/* Seal (seal.c): connect-time set-up and the check every hook makes. */
+int vfs_rvss_seal_connect(vfs_handle_struct *handle, struct vfs_rvss_config *cfg);
+bool vfs_rvss_refuse_write(vfs_handle_struct *handle);
+
+ssize_t vfs_rvss_pwrite(vfs_handle_struct *handle, files_struct *fsp,
+			const void *data, size_t n, off_t offset);
+struct tevent_req *vfs_rvss_pwrite_send(vfs_handle_struct *handle,
+					TALLOC_CTX *mem_ctx,
+					struct tevent_context *ev,
+					files_struct *fsp, const void *data,
+					size_t n, off_t offset);
+ssize_t vfs_rvss_pwrite_recv(struct tevent_req *req,
+			     struct vfs_aio_state *vfs_aio_state);
+int vfs_rvss_ftruncate(vfs_handle_struct *handle, files_struct *fsp, off_t len);
+int vfs_rvss_fallocate(vfs_handle_struct *handle, files_struct *fsp,
+		       uint32_t mode, off_t offset, off_t len);
 
 /* Store hiding hooks (hide.c); signatures per compat.h. */
 struct dirent *vfs_rvss_readdir(vfs_handle_struct *handle, RVSS_READDIR_ARGS);

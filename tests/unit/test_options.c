@@ -85,6 +85,44 @@ static void test_options_duration_rejects_garbage(void **state)
 	assert_int_equal(s, 5);
 }
 
+static void test_options_retain(void **state)
+{
+	bool on = false;
+	uint32_t count = 9;
+	uint64_t age = 9;
+
+	assert_int_equal(rvss_parse_retain("no", &on, &count, &age), 0);
+	assert_false(on);
+	assert_int_equal(rvss_parse_retain("yes", &on, &count, &age), 0);
+	assert_true(on);
+	assert_int_equal(count, 0);
+	assert_int_equal(age, 0);
+	assert_int_equal(rvss_parse_retain("14", &on, &count, &age), 0);
+	assert_int_equal(count, 14);
+	assert_int_equal(age, 0);
+	assert_int_equal(rvss_parse_retain("30d", &on, &count, &age), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(age, 30 * 86400);
+	assert_int_equal(rvss_parse_retain(" 14 , 30d ", &on, &count, &age), 0);
+	assert_int_equal(count, 14);
+	assert_int_equal(age, 30 * 86400);
+}
+
+static void test_options_retain_rejects_garbage(void **state)
+{
+	bool on = true;
+	uint32_t count = 9;
+	uint64_t age = 9;
+	const char *bad[] = { "", "14,15", "1d,2d", "0", "0d", "14,", ",", "x", "14 days" };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(rvss_parse_retain(bad[i], &on, &count, &age), -EINVAL);
+	}
+	assert_true(on);
+	assert_int_equal(count, 9);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +131,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_options_count),
 		cmocka_unit_test(test_options_duration_units),
 		cmocka_unit_test(test_options_duration_rejects_garbage),
+		cmocka_unit_test(test_options_retain),
+		cmocka_unit_test(test_options_retain_rejects_garbage),
 	};
 
 	if (argc > 1) {

@@ -181,11 +181,11 @@ static void test_reclaim_retained_pruned_by_count_per_source(void **state)
 	bool alive[4] = { false, false, false, false };
 	struct rvss_decision *d = NULL;
 
-	p.retain_count = 2;
 	r[0] = rec(mem, "a", NOW - 400, RVSS_STATE_RETAINED, false);
 	r[1] = rec(mem, "b", NOW - 300, RVSS_STATE_RETAINED, false);
 	r[2] = rec(mem, "c", NOW - 200, RVSS_STATE_RETAINED, false);
 	r[3] = rec(mem, "d", NOW - 500, RVSS_STATE_RETAINED, false);
+	r[0]->retain_count = r[1]->retain_count = r[2]->retain_count = r[3]->retain_count = 2;
 	talloc_free(r[3]->source);
 	r[3]->source = talloc_strdup(r[3], "/other"); /* another subvolume */
 	assert_int_equal(rvss_reclaim_plan(mem, r, l, alive, 4, &p, &d), 0);
@@ -202,13 +202,15 @@ static void test_reclaim_retained_pruned_by_age(void **state)
 	struct rvss_reclaim_policy p = POLICY;
 	struct rvss_decision d;
 
-	p.retain_age = 7 * 86400;
-	d = plan1(mem, rec(mem, "a", NOW - 8 * 86400, RVSS_STATE_RETAINED, false), NO_LINK, false, &p);
+	struct rvss_record *a = rec(mem, "a", NOW - 8 * 86400, RVSS_STATE_RETAINED, false);
+	struct rvss_record *b = rec(mem, "b", NOW - 6 * 86400, RVSS_STATE_RETAINED, false);
+
+	a->retain_age = b->retain_age = 7 * 86400;
+	d = plan1(mem, a, NO_LINK, false, &p);
 	assert_int_equal(d.action, RVSS_ACTION_PRUNE);
-	d = plan1(mem, rec(mem, "b", NOW - 6 * 86400, RVSS_STATE_RETAINED, false), NO_LINK, false, &p);
+	d = plan1(mem, b, NO_LINK, false, &p);
 	assert_int_equal(d.action, RVSS_ACTION_KEEP);
 	/* Retained snapshots are never reclaimed as "unreferenced". */
-	p.retain_age = 0;
 	d = plan1(mem, rec(mem, "c", NOW - 8 * 86400, RVSS_STATE_RETAINED, false), NO_LINK, false, &p);
 	assert_int_equal(d.action, RVSS_ACTION_KEEP);
 	talloc_free(mem);

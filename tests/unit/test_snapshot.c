@@ -22,6 +22,7 @@
 
 #include "btrfs.h"
 #include "catalog.h"
+#include "reclaim.h"
 #include "snapname.h"
 #include "snapshot.h"
 
@@ -98,11 +99,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	(void)run("btrfs -q subvolume delete -R %s/vol/.rvss-snapshots/* >/dev/null 2>&1; "
+	(void)run("btrfs -q subvolume delete -R %s/vol/.rvss-snapshots/*/ %s/vol/.rvss-snapshots/.writable/*/ >/dev/null 2>&1; "
 		  "for s in $(btrfs subvolume list -o %s/vol | awk '{print $NF}'); do "
 		  "btrfs -q subvolume delete %s/$s >/dev/null 2>&1; done; "
 		  "btrfs -q subvolume delete %s/vol >/dev/null; rm -rf %s/store %s",
-		  g_mnt, g_mnt, g_mnt, g_mnt, g_mnt, g_catalog);
+		  g_mnt, g_mnt, g_mnt, g_mnt, g_mnt, g_mnt, g_catalog);
 	assert_int_equal(talloc_total_blocks(*state), 1);
 	talloc_free(*state);
 	return 0;
@@ -280,6 +281,7 @@ static void test_snapshot_create_writable_when_asked(void **state)
 
 	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
 	assert_string_equal(snap, rec->snapshot);
+	assert_string_equal(snap, P(mem, "vol/.rvss-snapshots/.writable/@GMT-2026.11.22-03.42.06"));
 	fd = open(rec->snapshot, O_RDONLY | O_DIRECTORY);
 	assert_int_equal(rvss_btrfs_get_read_only(fd, &ro), 0);
 	assert_false(ro);
@@ -334,7 +336,7 @@ static void test_snapshot_create_absolute_store(void **state)
 			    talloc_asprintf(mem, "%s/store/subvol-%llu/@GMT-2026.11.22-03.42.06",
 					    g_mnt, (unsigned long long)rec->source_id));
 	assert_true(file_has(talloc_asprintf(mem, "%s/disk.vhdx", snap), "before\n"));
-	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL, NULL, NULL), 0);
 	assert_false(is_subvolume(rec->snapshot));
 	talloc_free_children(mem);
 }
@@ -376,7 +378,7 @@ static void test_snapshot_delete_removes_subvolume_and_record(void **state)
 	time_t t = 1795318926;
 
 	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
-	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL, NULL, NULL), 0);
 	assert_false(is_subvolume(rec->snapshot));
 	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
 	assert_int_equal(rvss_catalog_fetch(cat, mem, rec->snapshot, &back), -ENOENT);
@@ -395,7 +397,7 @@ static void test_snapshot_delete_writable_with_nested_subvolume(void **state)
 
 	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
 	assert_int_equal(run("btrfs -q subvolume create %s/child >/dev/null", snap), 0);
-	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL, NULL, NULL), 0);
 	assert_false(is_subvolume(rec->snapshot));
 	talloc_free_children(mem);
 }
@@ -409,13 +411,17 @@ static void test_snapshot_delete_refuses_unrecorded_path(void **state)
 
 	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, NULL), 0);
 	/* A tampered snap_path pointing at the live subvolume. */
-	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, P(mem, "vol"), &reason), -EPERM);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, P(mem, "vol"), NULL, NULL, &reason), -EPERM);
 	assert_non_null(strstr(reason, "not created by rvss"));
 	assert_true(is_subvolume(P(mem, "vol")));
 	assert_true(file_has(P(mem, "vol/vms/disk.vhdx"), "before\n"));
-	/* A look-alike path with the right shape is refused just the same. */
+	/* A foreign subvolume with the right shape is refused just the same. */
+	assert_int_equal(run("btrfs -q subvolume create %s/vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07 "
+			     ">/dev/null && mkdir %s/vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07/vms",
+			     g_mnt, g_mnt), 0);
 	assert_int_equal(rvss_snap_delete(mem, g_catalog, base,
-		P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07/vms"), NULL), -EPERM);
+		P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07/vms"), NULL, NULL, NULL), -EPERM);
+	assert_true(is_subvolume(P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07")));
 	talloc_free_children(mem);
 }
 
@@ -428,7 +434,7 @@ static void test_snapshot_delete_refuses_base_path_mismatch(void **state)
 	time_t t = 1795318926;
 
 	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
-	assert_int_equal(rvss_snap_delete(mem, g_catalog, P(mem, "vol"), snap, NULL), -EPERM);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, P(mem, "vol"), snap, NULL, NULL, NULL), -EPERM);
 	assert_true(is_subvolume(rec->snapshot));
 	talloc_free_children(mem);
 }
@@ -446,7 +452,7 @@ static void test_snapshot_delete_refuses_swapped_subvolume(void **state)
 	assert_int_equal(run("btrfs -q subvolume delete %s >/dev/null && "
 			     "btrfs -q subvolume create %s >/dev/null && echo precious > %s/keep",
 			     rec->snapshot, rec->snapshot, rec->snapshot), 0);
-	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), -EPERM);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL, NULL, NULL), -EPERM);
 	assert_true(file_has(talloc_asprintf(mem, "%s/keep", rec->snapshot), "precious\n"));
 	talloc_free_children(mem);
 }
@@ -461,9 +467,90 @@ static void test_snapshot_delete_already_gone_drops_record(void **state)
 
 	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
 	assert_int_equal(run("btrfs -q subvolume delete %s >/dev/null", rec->snapshot), 0);
-	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), 0);
-	/* ... and the record is gone: a second delete is refused. */
-	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL), -EPERM);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL, NULL, NULL), 0);
+	/* ... and the record is gone; a second delete finds nothing to do. */
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, NULL, NULL, NULL), 0);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_delete_retains_read_only_copy(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	struct rvss_retain_args keep = { .fss_state_path = "/nonexistent", .count = 3 };
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *rec = NULL, *back = NULL;
+	char *base = NULL, *snap = NULL;
+	bool retained = false;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, &keep, &retained, NULL), 0);
+	assert_true(retained);
+	assert_true(is_subvolume(rec->snapshot));
+	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
+	assert_int_equal(rvss_catalog_fetch(cat, mem, rec->snapshot, &back), 0);
+	assert_int_equal(back->state, RVSS_STATE_RETAINED);
+	assert_int_equal(back->retain_count, 3);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_delete_retains_sealed_writable_into_store(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", true);
+	struct rvss_retain_args keep = { .fss_state_path = "/nonexistent", .age = 3600 };
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *rec = NULL, *back = NULL;
+	char *base = NULL, *snap = NULL;
+	bool retained = false, ro = false;
+	time_t t = 1795318926, t2 = 1795318926;
+	char *ro_snap = NULL;
+	int fd;
+
+	/* A read-only snapshot already holds the second in the store. */
+	a.rw = false;
+	assert_int_equal(rvss_snap_create(mem, &a, &t2, &base, &ro_snap, NULL, NULL), 0);
+	a.rw = true;
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_string_equal(snap, P(mem, "vol/.rvss-snapshots/.writable/@GMT-2026.11.22-03.42.06/vms"));
+	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
+	assert_int_equal(rvss_seal_record(cat, rec), 0);
+	talloc_free(cat);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, &keep, &retained, NULL), 0);
+	assert_true(retained);
+	/* Moved up into the store, under the next free second. */
+	assert_false(is_subvolume(rec->snapshot));
+	assert_true(is_subvolume(P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07")));
+	assert_true(file_has(P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07/vms/disk.vhdx"), "before\n"));
+	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
+	assert_int_equal(rvss_catalog_fetch(cat, mem, rec->snapshot, &back), -ENOENT);
+	assert_int_equal(rvss_catalog_fetch(cat, mem, P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07"), &back), 0);
+	assert_int_equal(back->state, RVSS_STATE_RETAINED);
+	assert_int_equal(back->retain_age, 3600);
+	assert_string_equal(back->snap_path, P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.07/vms"));
+	fd = open(back->snapshot, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(rvss_btrfs_get_read_only(fd, &ro), 0);
+	assert_true(ro);
+	close(fd);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_delete_does_not_retain_unrecovered_writable(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", true);
+	struct rvss_retain_args keep = { .fss_state_path = "/nonexistent" };
+	struct rvss_record *rec = NULL;
+	char *base = NULL, *snap = NULL;
+	bool retained = true;
+	time_t t = 1795318926;
+
+	/* A writable copy whose set never completed recovery is no backup. */
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, &keep, &retained, NULL), 0);
+	assert_false(retained);
+	assert_false(is_subvolume(rec->snapshot));
 	talloc_free_children(mem);
 }
 
@@ -491,6 +578,9 @@ int main(int argc, char **argv)
 		T(test_snapshot_delete_refuses_base_path_mismatch),
 		T(test_snapshot_delete_refuses_swapped_subvolume),
 		T(test_snapshot_delete_already_gone_drops_record),
+		T(test_snapshot_delete_retains_read_only_copy),
+		T(test_snapshot_delete_retains_sealed_writable_into_store),
+		T(test_snapshot_delete_does_not_retain_unrecovered_writable),
 	};
 
 	if (argc > 1) {

@@ -1,0 +1,142 @@
+/*
+ * rvss — one reclaim pass (see gc.h).
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include "gc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "fss_state.h"
+
+/*
+ * Samba rewrites srv_fss.tdb by wiping it and then writing every record in
+ * one transaction, so a reader can catch it empty or half-counted.  Read
+ * until the file is whole (sc_set_count matches the sets found).
+ */
+static int read_fss_state(TALLOC_CTX *mem_ctx, const char *path,
+			  struct rvss_fss_state **ret)
+{
+	int tries, r = -EAGAIN;
+
+	for (tries = 0; tries < 20; tries++) {
+		struct rvss_fss_state *st = NULL;
+
+		r = rvss_fss_state_read(mem_ctx, path, &st);
+		if (r != 0) {
+			return r;
+		}
+		if (st->sc_set_count >= 0 && (size_t)st->sc_set_count == st->num_sets) {
+			*ret = st;
+			return 0;
+		}
+		talloc_free(st);
+		usleep(50 * 1000);
+	}
+	return -EAGAIN;
+}
+
+static bool process_alive(int pid)
+{
+	if (pid <= 0) {
+		return false;
+	}
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
+		struct rvss_gc_item **ret_items, size_t *ret_count)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct rvss_catalog *cat = NULL;
+	struct rvss_fss_state *st = NULL;
+	struct rvss_record **all = NULL, **recs = NULL;
+	struct rvss_fss_link *links = NULL;
+	struct rvss_decision *ds = NULL;
+	struct rvss_gc_item *items = NULL;
+	bool *alive = NULL;
+	size_t n_all = 0, n = 0, i;
+	int ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	ret = rvss_catalog_open(tmp, args->catalog_path, false, &cat);
+	if (ret != 0) {
+		goto done;
+	}
+	ret = read_fss_state(tmp, args->fss_state_path, &st);
+	if (ret == -ENOENT) {
+		st = NULL; /* Samba never stored a set: no set is alive there */
+	} else if (ret != 0) {
+		goto done;
+	}
+	ret = rvss_catalog_list(cat, tmp, &all, &n_all);
+	if (ret != 0) {
+		goto done;
+	}
+	recs = talloc_array(tmp, struct rvss_record *, n_all > 0 ? n_all : 1);
+	alive = talloc_zero_array(tmp, bool, n_all > 0 ? n_all : 1);
+	if (recs == NULL || alive == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n_all; i++) {
+		if (args->source != NULL && strcmp(all[i]->source, args->source) != 0) {
+			continue;
+		}
+		alive[n] = process_alive(all[i]->creator_pid);
+		recs[n++] = all[i];
+	}
+	ret = rvss_reclaim_links(tmp, recs, n, st, &links);
+	if (ret == 0) {
+		ret = rvss_reclaim_plan(tmp, recs, links, alive, n, &args->policy, &ds);
+	}
+	if (ret != 0) {
+		goto done;
+	}
+	items = talloc_zero_array(tmp, struct rvss_gc_item, n > 0 ? n : 1);
+	if (items == NULL) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		struct rvss_gc_item *it = &items[i];
+
+		it->rec = talloc_steal(items, recs[i]);
+		it->link = links[i];
+		it->link.set_id = talloc_strdup(items, links[i].set_id);
+		it->link.sc_id = talloc_strdup(items, links[i].sc_id);
+		it->link.exposed_share = talloc_strdup(items, links[i].exposed_share);
+		it->action = ds[i].action;
+		it->repair_set = ds[i].repair_set;
+		it->reason = ds[i].reason;
+		if (args->dry_run || it->action == RVSS_ACTION_KEEP) {
+			continue;
+		}
+		it->result = rvss_reclaim_apply(items, cat, &ds[i], &it->error);
+		if (it->result == 0 && it->repair_set && args->repair_fss &&
+		    it->link.found) {
+			int r = rvss_fss_state_remove_set(args->fss_state_path,
+							  it->link.set_id, NULL);
+			it->repaired = (r == 0);
+			if (r != 0 && r != -ENOENT) {
+				it->result = r;
+				it->error = talloc_asprintf(items,
+					"snapshot reclaimed, but removing set %s from %s "
+					"failed: %s", it->link.set_id,
+					args->fss_state_path, strerror(-r));
+			}
+		}
+	}
+	*ret_items = talloc_steal(mem_ctx, items);
+	*ret_count = n;
+	ret = 0;
+done:
+	talloc_free(tmp);
+	return ret;
+}

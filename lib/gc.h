@@ -1,0 +1,54 @@
+/*
+ * rvss — one reclaim pass: read rvss's catalog and Samba's FSRVP state,
+ * plan (reclaim.h) and carry the plan out.  Shared by the module (on every
+ * FSRVP use of a share) and by "fsrvp_agent gc".
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#ifndef RVSS_GC_H
+#define RVSS_GC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <talloc.h>
+
+#include "reclaim.h"
+
+struct rvss_gc_args {
+	const char *catalog_path;   /**< rvss.tdb */
+	const char *fss_state_path; /**< Samba's srv_fss.tdb */
+	struct rvss_reclaim_policy policy;
+	bool dry_run;               /**< plan only */
+	/** Also remove dead sets from srv_fss.tdb (see
+	 *  rvss_fss_state_remove_set(): only useful outside rpcd_fsrvp). */
+	bool repair_fss;
+	/** Only records of this source subvolume (NULL: all). */
+	const char *source;
+};
+
+/** What happened to one record. */
+struct rvss_gc_item {
+	struct rvss_record *rec;
+	struct rvss_fss_link link;
+	enum rvss_action action;
+	bool repair_set;
+	const char *reason;
+	int result;                 /**< 0 done (or dry run), else -errno */
+	char *error;                /**< why it failed, when result != 0 */
+	bool repaired;              /**< the dead set left srv_fss.tdb */
+};
+
+/**
+ * @brief Run one pass.  Each record is handled on its own: one failure
+ * does not stop the others.
+ *
+ * @param[out] ret_items  every record considered, with its outcome.
+ * @return 0 (see the items' results); -ENOMEM; -errno from opening the
+ *         catalog (-ENOENT: nothing to do) or from reading Samba's state
+ *         (-EBADMSG: refuse to reclaim on a state we cannot read;
+ *         -EAGAIN: Samba kept rewriting it).
+ */
+int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
+		struct rvss_gc_item **ret_items, size_t *ret_count);
+
+#endif

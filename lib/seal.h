@@ -1,0 +1,31 @@
+/*
+ * rvss — sealing a writable shadow copy once its set completed recovery.
+ *
+ * Samba calls no VFS hook at RecoveryCompleteShadowCopySet; it only stores
+ * the set's new state ("recovered") in srv_fss.tdb.  Whoever touches the
+ * exposed share next -- the module inside smbd on any open or write, or
+ * fsrvp_agent gc -- reads that state and seals: btrfs's read-only flag on
+ * the snapshot, and "sealed" in rvss's record.  See docs/seal.md.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#ifndef RVSS_SEAL_H
+#define RVSS_SEAL_H
+
+#include <stdbool.h>
+#include <talloc.h>
+
+/**
+ * @brief Seal the snapshot behind @snap_path if Samba's state says its set
+ * completed recovery.
+ *
+ * @param[out] ret_sealed  true if the snapshot is (now or already) sealed.
+ * @return 0; -ENOENT (no rvss record for @snap_path); -EBADMSG (Samba's
+ *         state unreadable); -EPERM (the subvolume is not the recorded
+ *         one); -errno.
+ */
+int rvss_seal_check(TALLOC_CTX *mem_ctx, const char *catalog_path,
+		    const char *fss_state_path, const char *snap_path,
+		    bool *ret_sealed, char **ret_reason);
+
+#endif
