@@ -32,6 +32,8 @@ expect_rc() {
 	shift
 	echo "+ $* (want exit $want)"
 	"$@" >"$T/out" 2>"$T/err" || rc=$?
+	sed 's/^/  | /' "$T/out" | head -n 40
+	sed 's/^/  ! /' "$T/err" | head -n 10
 	if [ "$rc" != "$want" ]; then
 		echo "--- stdout"; cat "$T/out"
 		echo "--- stderr"; cat "$T/err"
