@@ -70,6 +70,11 @@ fail() {
 		tail -n 25 "$f" >&2
 	done
 	printf -- '---\n' >&2
+	# Called inside $(...): the subshell's exit would not end the
+	# scenario, so tell the main shell (its USR1 trap exits 1).
+	if [ "${BASHPID:-$$}" != "$$" ]; then
+		kill -USR1 "$$" 2>/dev/null
+	fi
 	exit 1
 }
 
@@ -170,8 +175,10 @@ rvss_init() {
 	RVSS_MOUNTS=()
 	RVSS_LOOPS=()
 	SMBD_PID=
+	RVSS_MAIN=$$
 	trap rvss_cleanup EXIT
 	trap 'exit 130' INT TERM HUP
+	trap 'exit 1' USR1
 
 	rvss_private_etc
 	ADMIN_UID=$(id -u "$ADMIN_USER") || fail "no user $ADMIN_USER"
@@ -244,13 +251,21 @@ make_btrfs() {
 	img=$WORK/$name.img
 	truncate -s "$size" "$img" || fail "truncate $img"
 	mkfs.btrfs -q -f "$img" >>"$LOGS/setup.log" 2>&1 || fail "mkfs.btrfs $img"
-	dev=$(losetup --find --show "$img") || fail "losetup $img"
-	RVSS_LOOPS+=("$dev")
 	mkdir -p "$WORK/$name"
-	mount -t btrfs "$dev" "$WORK/$name" || fail "mount $dev"
-	RVSS_MOUNTS+=("$WORK/$name")
+	loop_mount btrfs "$img" "$WORK/$name"
 	chmod 755 "$WORK/$name"
 	MNT=$WORK/$name
+}
+
+# loop_mount TYPE IMAGE DIR: mount -o loop attaches the loop device with
+# autoclear, so it is detached by the last unmount, even when the namespace
+# goes away without our cleanup (SIGKILL).  The device is recorded too.
+loop_mount() {
+	local dev
+	mount -t "$1" -o loop "$2" "$3" || fail "mount -o loop $2"
+	RVSS_MOUNTS+=("$3")
+	dev=$(findmnt -n -o SOURCE --target "$3") || fail "no device for $3"
+	RVSS_LOOPS+=("$dev")
 }
 
 # make_ext4 NAME [SIZE]: a loop-mounted ext4 (a non-btrfs share path).
@@ -259,11 +274,8 @@ make_ext4() {
 	img=$WORK/$name.img
 	truncate -s "$size" "$img" || fail "truncate $img"
 	mkfs.ext4 -q -F "$img" >>"$LOGS/setup.log" 2>&1 || fail "mkfs.ext4 $img"
-	dev=$(losetup --find --show "$img") || fail "losetup $img"
-	RVSS_LOOPS+=("$dev")
 	mkdir -p "$WORK/$name"
-	mount -t ext4 "$dev" "$WORK/$name" || fail "mount $dev"
-	RVSS_MOUNTS+=("$WORK/$name")
+	loop_mount ext4 "$img" "$WORK/$name"
 	chmod 755 "$WORK/$name"
 }
 
@@ -434,6 +446,7 @@ smbd_start() {
 	setsid smbd -F --no-process-group -s "$CONF" -l "$SAMBA_LOGDIR" \
 		</dev/null >>"$LOGS/smbd.stdout" 2>&1 &
 	SMBD_PID=$!
+	rvss_watchdog
 	local i
 	for i in $(seq 1 300); do
 		if ! kill -0 "$SMBD_PID" 2>/dev/null; then
@@ -446,6 +459,31 @@ smbd_start() {
 		sleep 0.1
 	done
 	fail "smbd does not answer on port $SMB_PORT"
+}
+
+# A watchdog (once per scenario): if the scenario dies without its cleanup
+# (SIGKILL, a timeout), it stops the processes we started, by PID, and
+# removes the work directory; the namespace and its mounts (autoclear loop
+# devices) then vanish with it.
+rvss_watchdog() {
+	[ -z "${RVSS_WATCHDOG:-}" ] || return 0
+	(
+		trap '' INT HUP
+		trap 'exit 0' TERM
+		while kill -0 "$RVSS_MAIN" 2>/dev/null; do
+			sleep 1 &
+			wait $!
+		done
+		echo "watchdog: scenario $RVSS_MAIN gone without cleanup" >&2
+		SMBD_PID=$(cat "$SMBDIR/pid/smbd.pid" 2>/dev/null)
+		smbd_stop
+		awk -v w="$WORK/" 'index($5, w) == 1 { print $5 }' \
+			/proc/self/mountinfo | sort -r | while read -r m; do
+			umount -l "$m"
+		done
+		rm -rf --one-file-system "$WORK" 2>/dev/null
+	) </dev/null >>"$LOGS/watchdog.log" 2>&1 &
+	RVSS_WATCHDOG=$!
 }
 
 # The processes we started: smbd, everything in its session (samba-dcerpcd
@@ -535,9 +573,17 @@ rvss_cleanup() {
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null ||
 			log "cannot unmount $m"
 	done
+	# autoclear has detached them with the unmount; detach any left
+	# (only if still backed by our image)
 	for m in "${RVSS_LOOPS[@]}"; do
-		losetup -d "$m" 2>/dev/null
+		if losetup -n -O BACK-FILE "$m" 2>/dev/null | grep -q "^$WORK/"; then
+			losetup -d "$m" 2>/dev/null
+		fi
 	done
+	if [ -n "${RVSS_WATCHDOG:-}" ]; then
+		kill "$RVSS_WATCHDOG" 2>/dev/null
+		wait "$RVSS_WATCHDOG" 2>/dev/null
+	fi
 	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
 		if [ "${RVSS_KEEP:-}" = 1 ]; then
 			log "work directory kept: $WORK"
