@@ -714,9 +714,16 @@ int rvss_fss_state_decode(TALLOC_CTX *mem_ctx, size_t num,
 	/* Put shadow copies under their sets, share maps under their scs. */
 	for (i = 0; i < st->num_sets; i++) {
 		struct rvss_fss_set *s = &st->sets[i];
+		size_t n = 0;
 
-		s->scs = talloc_zero_array(st->sets, struct rvss_fss_sc,
-					   num_scs + 1);
+		/* exact sizes: memory stays linear in the number of records */
+		for (j = 0; j < num_scs; j++) {
+			if (!scs[j].placed &&
+			    strcmp(scs[j].set_id, s->id) == 0) {
+				n++;
+			}
+		}
+		s->scs = talloc_zero_array(st->sets, struct rvss_fss_sc, n + 1);
 		if (s->scs == NULL) {
 			rc = -ENOMEM;
 			goto done;
@@ -734,9 +741,17 @@ int rvss_fss_state_decode(TALLOC_CTX *mem_ctx, size_t num,
 			talloc_steal(s->scs, sc->id);
 			talloc_steal(s->scs, sc->volume_name);
 			talloc_steal(s->scs, sc->sc_path);
+			n = 0;
+			for (k = 0; k < num_smaps; k++) {
+				if (!smaps[k].placed &&
+				    strcmp(smaps[k].set_id, s->id) == 0 &&
+				    strcmp(smaps[k].sc_id, sc->id) == 0) {
+					n++;
+				}
+			}
 			sc->smaps = talloc_zero_array(s->scs,
 						      struct rvss_fss_smap,
-						      num_smaps + 1);
+						      n + 1);
 			if (sc->smaps == NULL) {
 				rc = -ENOMEM;
 				goto done;
@@ -1252,6 +1267,26 @@ static int write_sets(TALLOC_CTX *tmp, struct tdb_context *tdb,
 	return 0;
 }
 
+static int delete_all(TALLOC_CTX *tmp, struct tdb_context *tdb)
+{
+	struct collect c;
+	size_t i;
+	int rc;
+
+	rc = collect_all(tmp, tdb, true, &c);
+	if (rc != 0) {
+		return rc;
+	}
+	for (i = 0; i < c.num; i++) {
+		TDB_DATA k = { .dptr = c.keys[i], .dsize = c.key_lens[i] };
+
+		if (tdb_delete(tdb, k) != 0) {
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
 int rvss_fss_state_write(const char *tdb_path, const struct rvss_fss_state *st)
 {
 	TALLOC_CTX *tmp = NULL;
@@ -1270,16 +1305,20 @@ int rvss_fss_state_write(const char *tdb_path, const struct rvss_fss_state *st)
 	if (tdb == NULL) {
 		goto done;
 	}
-	/* as fss_state_store(): wipe, then everything in one transaction */
-	if (tdb_wipe_all(tdb) != 0) {
-		rc = -EIO;
-		goto done;
-	}
+	/*
+	 * Samba's fss_state_store() wipes the file before its transaction;
+	 * here the old records go inside the transaction, so a failed write
+	 * leaves the file as it was.
+	 */
 	if (tdb_transaction_start(tdb) != 0) {
 		rc = -EBUSY;
 		goto done;
 	}
 	in_transaction = true;
+	rc = delete_all(tmp, tdb);
+	if (rc != 0) {
+		goto done;
+	}
 	rc = store_int32(tdb, KEY_VERSION,
 			 st->db_version != 0 ? st->db_version
 					     : RVSS_FSS_DB_VERSION);

@@ -277,10 +277,13 @@ int rvss_fss_ndr_push_smap(TALLOC_CTX *mem_ctx, const char *share_name,
 			   uint8_t **_blob, size_t *_len);
 
 /**
- * @brief Write a whole state as Samba does: wipe the file, then in one
- * transaction "db_version" (= st->db_version, or 1 if 0), "sc_set_count"
- * (= st->num_sets) and every record, with the counts as found in the
- * arrays (so the file is loadable by Samba).  For test fixtures.
+ * @brief Write a whole state in Samba's layout: in one transaction,
+ * delete every record, then store "db_version" (= st->db_version, or 1 if
+ * 0), "sc_set_count" (= st->num_sets) and every set, shadow copy and
+ * share mapping, with the counts as found in the arrays (so Samba can load
+ * the file).  Unlike Samba's fss_state_store(), which wipes the file
+ * before its transaction, a failed write leaves the file as it was.
+ * For test fixtures.
  *
  * @param[in] tdb_path  created (mode 0600) if missing.
  * @return 0; -EINVAL (a NULL id or string); -EBUSY; -EIO; -ENOMEM;

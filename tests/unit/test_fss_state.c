@@ -532,6 +532,76 @@ static void test_fss_state_count_mismatch_inconsistent(void **state)
 	talloc_free(tmp);
 }
 
+/* Many sets through rvss_fss_state_write() and back, oldest first. */
+static void test_fss_state_write_read_many(void **state)
+{
+	struct fixture *f = *state;
+	TALLOC_CTX *tmp = talloc_new(f->mem);
+	struct rvss_fss_state in = { .db_version = 0 };
+	struct rvss_fss_state *out = NULL;
+	const size_t nsets = 300;
+	size_t i;
+	size_t j;
+
+	in.num_sets = nsets;
+	in.sets = talloc_zero_array(tmp, struct rvss_fss_set, nsets);
+	assert_non_null(in.sets);
+	for (i = 0; i < nsets; i++) {
+		struct rvss_fss_set *s = &in.sets[i];
+
+		/* ids ascend while times descend: the order must follow time */
+		s->id = talloc_asprintf(tmp, "%08zx-0000-4000-8000-000000000000",
+					i);
+		s->state = (int32_t)(i % 6);
+		s->context = RVSS_FSS_CTX_FILE_SHARE_BACKUP;
+		s->num_scs = 2;
+		s->scs = talloc_zero_array(tmp, struct rvss_fss_sc, 2);
+		assert_non_null(s->scs);
+		for (j = 0; j < 2; j++) {
+			struct rvss_fss_sc *sc = &s->scs[j];
+
+			sc->id = talloc_asprintf(
+				tmp, "%08zx-0000-4000-8000-00000000000%zu", i, j);
+			sc->volume_name = talloc_asprintf(tmp, "/srv/v%zu", j);
+			sc->sc_path = talloc_asprintf(tmp, "/srv/v%zu/s%zu", j,
+						      i);
+			sc->create_ts = (int64_t)(2000000000 - i * 10 + j);
+			sc->num_smaps = 1;
+			sc->smaps = talloc_zero(tmp, struct rvss_fss_smap);
+			assert_non_null(sc->smaps);
+			sc->smaps->share_name = talloc_asprintf(tmp, "v%zu", j);
+			sc->smaps->sc_share_name = talloc_asprintf(
+				tmp, "v%zu@{%s}", j, sc->id);
+			sc->smaps->sc_share_comment = "";
+		}
+	}
+	assert_int_equal(rvss_fss_state_write(f->path, &in), 0);
+	assert_int_equal(rvss_fss_state_read(tmp, f->path, &out), 0);
+	assert_int_equal(out->db_version, 1);
+	assert_int_equal(out->sc_set_count, (int32_t)nsets);
+	assert_int_equal(out->num_sets, nsets);
+	for (i = 0; i < nsets; i++) {
+		const struct rvss_fss_set *s = &out->sets[i];
+		const struct rvss_fss_set *src = &in.sets[nsets - 1 - i];
+
+		assert_string_equal(s->id, src->id);
+		assert_int_equal(s->state, src->state);
+		assert_true(s->consistent);
+		assert_int_equal(s->num_scs, 2);
+		assert_true(s->scs[0].create_ts < s->scs[1].create_ts);
+		assert_string_equal(s->scs[1].sc_path, src->scs[1].sc_path);
+		assert_string_equal(s->scs[1].smaps[0].sc_share_name,
+				    src->scs[1].smaps[0].sc_share_name);
+	}
+	/* a NULL string is refused, and the file is left as it was */
+	in.sets[7].scs[1].volume_name = NULL;
+	assert_int_equal(rvss_fss_state_write(f->path, &in), -EINVAL);
+	out = NULL;
+	assert_int_equal(rvss_fss_state_read(tmp, f->path, &out), 0);
+	assert_int_equal(out->num_sets, nsets);
+	talloc_free(tmp);
+}
+
 /* ------------------------------------------------------------ malformed */
 
 /* Every proper prefix of every real record value is refused. */
@@ -940,6 +1010,8 @@ int main(int argc, char **argv)
 			test_fss_state_read_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_fss_state_decode_hand_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_fss_state_write_read_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_fss_state_set_record_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(
