@@ -7,7 +7,9 @@
 #   - a bad set id gives E_INVALIDARG, an unprivileged user E_ACCESSDENIED;
 #   - abort of an added set frees the server for a new set;
 #   - the server is stopped and restarted between two steps, the client
-#     reconnects and goes on;
+#     reconnects and goes on; rpcd_fsrvp is killed (-9) after commit, and
+#     the set it reloads from srv_fss.tdb can be exposed and deleted;
+#   - library use (import fsrvp_step);
 #   - the one-shot "create" mode and its JSON.
 # Every line the client prints must parse as one JSON object.
 #
@@ -188,6 +190,56 @@ assert_hres S_OK "abort"
 c 'echo bye'
 assert_eq bye "$(jget "$R" text)" "echo"
 client_quit
+
+step "kill -9 of rpcd_fsrvp after commit; reconnect; the set was reloaded"
+client_start
+c 'start backup'
+assert_hres S_OK "start"
+SET6=$(jget "$R" set_id)
+c "add $SET6 vol"
+assert_hres S_OK "add"
+SC6=$(jget "$R" sc_id)
+sleep 1 # vfs_btrfs names snapshots by the second
+c "commit $SET6"
+assert_hres S_OK "commit"
+SNAP6=$(sc_path_of "$SC6")
+assert_subvol "$SNAP6"
+PIDS=$(rpcd_fsrvp_pids)
+[ -n "$PIDS" ] || fail "no rpcd_fsrvp process found"
+kill -KILL $PIDS
+c 'version'
+[ -n "$(jget "$R" error)" ] || fail "the pipe survived kill -9: $R"
+c 'reconnect'
+assert_eq True "$(jget "$R" connected)" "reconnect after kill -9"
+c 'version'
+assert_hres S_OK "a new rpcd_fsrvp answers"
+# The new worker loaded srv_fss.tdb: the committed set is known again.
+c "expose $SET6"
+assert_hres S_OK "expose of the reloaded set"
+c "mapping $SET6 $SC6 vol"
+assert_hres S_OK "mapping of the reloaded set"
+c "delete $SET6 $SC6 vol"
+assert_hres S_OK "delete of the reloaded set"
+[ ! -e "$SNAP6" ] || fail "$SNAP6 still exists"
+client_quit
+
+step "library use: import fsrvp_step"
+out=$(cd "$HERE/.." && /usr/bin/python3 - "$CONF" "$SMB_PORT" "$ADMIN" \
+	2>>"$LOGS/client.stderr" <<'PYEOF'
+import json, sys
+import fsrvp_step
+c = fsrvp_step.FsrvpClient('127.0.0.1', int(sys.argv[2]), sys.argv[3],
+                           conf=sys.argv[1])
+v = c.get_supported_version()
+assert c.set_context(fsrvp_step.CONTEXTS['backup'])['hresult'] == '0x00000000'
+r = c.start_shadow_copy_set()
+a = c.abort_shadow_copy_set(r['set_id'])
+print(json.dumps({'version': v['hresult_name'], 'start': r['hresult_name'],
+                  'abort': a['hresult_name']}))
+PYEOF
+) || fail "library use: $out"
+assert_eq '{"version": "S_OK", "start": "S_OK", "abort": "S_OK"}' "$out" \
+	"library calls"
 
 step "a command error does not end the session; every line is JSON"
 out=$(printf '%s\n' 'frobnicate' 'add' 'version' 'quit' |
