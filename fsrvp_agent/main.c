@@ -13,6 +13,9 @@
 #define AGENT_COMMANDS(X) \
 	X(check, "does a share's directory tree qualify for Remote VSS?") \
 	X(doctor, "is this Samba configured for FSRVP with rvss?") \
+	X(list, "every rvss snapshot, with its FSRVP state") \
+	X(gc, "reclaim dead shadow copy sets, seal recovered ones, prune backups") \
+	X(restore, "copy files back from a retained snapshot (reflink)") \
 
 #define AGENT_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
 AGENT_COMMANDS(AGENT_DECLARE)

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "catalog.h"
@@ -48,9 +50,87 @@ static bool process_alive(int pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
-		struct rvss_gc_item **ret_items, size_t *ret_count)
+/* A set whose every shadow copy is gone from disk (or never had one). */
+static bool snapshots_gone(const struct rvss_fss_set *set)
 {
+	size_t c;
+
+	for (c = 0; c < set->num_scs; c++) {
+		struct stat st;
+		const char *p = set->scs[c].sc_path;
+
+		if (p[0] != '\0' && (lstat(p, &st) == 0 || errno != ENOENT)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool linked(const struct rvss_gc_item *items, size_t n, const char *set_id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (items[i].link.found && strcasecmp(items[i].link.set_id, set_id) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static int dead_sets(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
+		     const struct rvss_fss_state *st,
+		     const struct rvss_gc_item *items, size_t n_items,
+		     struct rvss_gc_dead_set **ret, size_t *ret_count)
+{
+	struct rvss_gc_dead_set *dead;
+	uint64_t limit = args->policy.seq_timeout != 0 ? args->policy.seq_timeout + 30
+						       : args->policy.grace;
+	size_t s, c, n = 0;
+
+	dead = talloc_zero_array(mem_ctx, struct rvss_gc_dead_set,
+				 st != NULL && st->num_sets > 0 ? st->num_sets : 1);
+	if (dead == NULL) {
+		return -ENOMEM;
+	}
+	for (s = 0; st != NULL && s < st->num_sets; s++) {
+		const struct rvss_fss_set *set = &st->sets[s];
+		bool old = set->num_scs > 0;
+
+		if (!rvss_fss_set_blocks_new_sets(set) || linked(items, n_items, set->id)) {
+			continue;
+		}
+		for (c = 0; c < set->num_scs; c++) {
+			if (set->scs[c].create_ts + (int64_t)limit >= (int64_t)args->policy.now) {
+				old = false;
+			}
+		}
+		if (!old || !snapshots_gone(set)) {
+			continue;
+		}
+		dead[n].set_id = talloc_strdup(dead, set->id);
+		dead[n].state = rvss_fss_state_name(set->state);
+		if (dead[n].set_id == NULL) {
+			return -ENOMEM;
+		}
+		if (args->repair_fss && !args->dry_run) {
+			dead[n].result = rvss_fss_state_remove_set(args->fss_state_path,
+								   set->id, NULL);
+			dead[n].repaired = dead[n].result == 0;
+		}
+		n++;
+	}
+	*ret = dead;
+	*ret_count = n;
+	return 0;
+}
+
+int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
+		struct rvss_gc_item **ret_items, size_t *ret_count,
+		struct rvss_gc_dead_set **ret_dead, size_t *ret_dead_count)
+{
+	struct rvss_gc_dead_set *dead = NULL;
+	size_t n_dead = 0;
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct rvss_catalog *cat = NULL;
 	struct rvss_fss_state *st = NULL;
@@ -132,6 +212,15 @@ int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
 					args->fss_state_path, strerror(-r));
 			}
 		}
+	}
+	if (ret_dead != NULL) {
+		/* After the records: their snapshots are gone by now. */
+		ret = dead_sets(tmp, args, st, items, n, &dead, &n_dead);
+		if (ret != 0) {
+			goto done;
+		}
+		*ret_dead = talloc_steal(mem_ctx, dead);
+		*ret_dead_count = n_dead;
 	}
 	*ret_items = talloc_steal(mem_ctx, items);
 	*ret_count = n;

@@ -38,17 +38,33 @@ struct rvss_gc_item {
 	bool repaired;              /**< the dead set left srv_fss.tdb */
 };
 
+/** A dead set of Samba's state that rvss has no record for. */
+struct rvss_gc_dead_set {
+	char *set_id;
+	const char *state;          /**< "committed", ... */
+	bool repaired;              /**< removed from srv_fss.tdb */
+	int result;
+};
+
 /**
  * @brief Run one pass.  Each record is handled on its own: one failure
  * does not stop the others.
  *
+ * With repair_fss, sets of Samba's state that are dead (never exposed,
+ * older than the message sequence timeout) and whose snapshots no longer
+ * exist anywhere -- e.g. reclaimed earlier by the module -- are removed
+ * from srv_fss.tdb too, so that a reloading rpcd_fsrvp is not blocked.
+ *
  * @param[out] ret_items  every record considered, with its outcome.
+ * @param[out] ret_dead   optional: such dead sets (NULL-terminated
+ *                        array, children of @mem_ctx).
  * @return 0 (see the items' results); -ENOMEM; -errno from opening the
  *         catalog (-ENOENT: nothing to do) or from reading Samba's state
  *         (-EBADMSG: refuse to reclaim on a state we cannot read;
  *         -EAGAIN: Samba kept rewriting it).
  */
 int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
-		struct rvss_gc_item **ret_items, size_t *ret_count);
+		struct rvss_gc_item **ret_items, size_t *ret_count,
+		struct rvss_gc_dead_set **ret_dead, size_t *ret_dead_count);
 
 #endif

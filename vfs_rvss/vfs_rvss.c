@@ -262,7 +262,7 @@ static void reclaim_for(struct vfs_rvss_config *cfg, const char *source)
 		return;
 	}
 	become_root();
-	ret = rvss_gc_run(talloc_tos(), &args, &items, &n);
+	ret = rvss_gc_run(talloc_tos(), &args, &items, &n, NULL, NULL);
 	unbecome_root();
 	if (ret == -ENOENT) {
 		return; /* no catalog yet */

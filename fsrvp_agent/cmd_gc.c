@@ -1,0 +1,225 @@
+/*
+ * fsrvp_agent gc — the reclaim and seal rules of rvss, run by hand or by a
+ * timer (examples/rvss-gc.timer):
+ *  - reclaim snapshots whose shadow copy set is dead: committed but never
+ *    exposed once Samba's message sequence timer has run out (client gone,
+ *    abort after commit, crash), interrupted creates and deletes, snapshots
+ *    no set refers to, and exposed sets older than rvss:expose max age
+ *    (their exposed share is removed with Samba's own `net conf delshare`);
+ *  - seal writable copies whose set completed recovery;
+ *  - prune retained backups beyond their retention policy;
+ *  - remove dead sets from Samba's srv_fss.tdb so that a reloading
+ *    rpcd_fsrvp is not blocked by them (see docs/lifecycle.md).
+ * Only snapshots that rvss's catalog records are ever touched.
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "commands.h"
+#include "gc.h"
+#include "options.h"
+#include "state.h"
+#include "smbconf.h"
+
+static void gc_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: fsrvp_agent gc [-s smb.conf] [--dry-run] [--grace DURATION]\n"
+		"                      [--expose-max-age DURATION] [--no-repair]\n"
+		"                      [--catalog FILE] [--fss-state FILE]\n"
+		"\n"
+		"Reclaims snapshots of dead shadow copy sets, seals recovered writable\n"
+		"copies, prunes retained backups and repairs Samba's srv_fss.tdb.\n"
+		"  --dry-run              say what would be done, change nothing\n"
+		"  --grace D              age before an unreferenced snapshot is an orphan (10m)\n"
+		"  --expose-max-age D     reclaim exposed sets older than this (default:\n"
+		"                         rvss:expose max age of [global], else 7d; 0 = never)\n"
+		"  --no-repair            leave srv_fss.tdb alone\n"
+		"Durations: 90s, 30m, 12h, 7d.  Exit 0 all done, 1 something failed, 2 usage.\n");
+}
+
+/* Remove an exposed share with Samba's own tool (registry shares). */
+static int unexpose(const char *conf, const char *share)
+{
+	const char *net = getenv("RVSS_NET") != NULL ? getenv("RVSS_NET") : "net";
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid < 0) {
+		return -errno;
+	}
+	if (pid == 0) {
+		if (conf != NULL) {
+			execlp(net, net, "-s", conf, "conf", "delshare", share, (char *)NULL);
+		} else {
+			execlp(net, net, "conf", "delshare", share, (char *)NULL);
+		}
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0) {
+		return -errno;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+static int parse_dur(const char *opt, const char *val, uint64_t *ret)
+{
+	if (rvss_parse_duration(val, ret) != 0) {
+		fprintf(stderr, "fsrvp_agent gc: %s '%s' is not a duration\n", opt, val);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cmd_gc(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "configfile", required_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "grace", required_argument, NULL, 'g' },
+		{ "expose-max-age", required_argument, NULL, 'e' },
+		{ "no-repair", no_argument, NULL, 'R' },
+		{ "catalog", required_argument, NULL, 'c' },
+		{ "fss-state", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct agent_state_paths paths = { 0 };
+	struct rvss_gc_args args = { 0 };
+	struct rvss_gc_item *items = NULL;
+	struct rvss_gc_dead_set *dead = NULL;
+	size_t n = 0, n_dead = 0, i, failed = 0, acted = 0;
+	const char *expose_opt = NULL;
+	char *seq = NULL, *why = NULL;
+	int rc = AGENT_EXIT_USAGE;
+	int c, r;
+
+	if (ctx == NULL) {
+		return AGENT_EXIT_USAGE;
+	}
+	args.policy.grace = 600;
+	args.repair_fss = true;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:nh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': paths.conf = optarg; break;
+		case 'n': args.dry_run = true; break;
+		case 'g':
+			if (parse_dur("--grace", optarg, &args.policy.grace) != 0) {
+				goto done;
+			}
+			break;
+		case 'e': expose_opt = optarg; break;
+		case 'R': args.repair_fss = false; break;
+		case 'c': paths.catalog = talloc_strdup(ctx, optarg); break;
+		case 'f': paths.fss_state = talloc_strdup(ctx, optarg); break;
+		case 'h': gc_usage(stdout); rc = AGENT_EXIT_OK; goto done;
+		default: gc_usage(stderr); goto done;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "fsrvp_agent gc: unexpected argument '%s'\n", argv[optind]);
+		goto done;
+	}
+	if (agent_state_paths(ctx, "gc", &paths) != 0) {
+		goto done;
+	}
+	if (expose_opt != NULL) {
+		if (parse_dur("--expose-max-age", expose_opt, &args.policy.expose_max_age) != 0) {
+			goto done;
+		}
+	} else if (agent_global_duration(ctx, "gc", paths.conf, "rvss:expose max age",
+					 7 * 86400, &args.policy.expose_max_age) != 0) {
+		goto done;
+	}
+	/* Samba's message sequence timeout, as rpcd_fsrvp reads it. */
+	args.policy.seq_timeout = 180;
+	r = agent_smbconf_param(ctx, paths.conf, NULL, "fss:sequence timeout", &seq, &why);
+	if (r == 0 && seq[0] != '\0') {
+		long v = strtol(seq, NULL, 10);
+		args.policy.seq_timeout = v > 0 ? (uint64_t)v : 0;
+	}
+	args.policy.now = time(NULL);
+	args.catalog_path = paths.catalog;
+	args.fss_state_path = paths.fss_state;
+
+	r = rvss_gc_run(ctx, &args, &items, &n, &dead, &n_dead);
+	if (r == -ENOENT) {
+		printf("no rvss snapshots (no catalog %s)\n", paths.catalog);
+		rc = AGENT_EXIT_OK;
+		goto done;
+	}
+	if (r != 0) {
+		fprintf(stderr, "fsrvp_agent gc: %s: nothing done\n",
+			r == -EBADMSG ? "Samba's FSRVP state cannot be read" : strerror(-r));
+		rc = AGENT_EXIT_FINDINGS;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		struct rvss_gc_item *it = &items[i];
+		const char *verb = rvss_action_name(it->action);
+
+		if (it->action == RVSS_ACTION_KEEP) {
+			continue;
+		}
+		acted++;
+		if (it->result != 0) {
+			failed++;
+			printf("FAILED %s %s: %s\n", verb, it->rec->snapshot,
+			       it->error != NULL ? it->error : strerror(-it->result));
+			continue;
+		}
+		printf("%s%s %s (share %s): %s\n", args.dry_run ? "would " : "", verb,
+		       it->rec->snapshot, it->rec->share, it->reason);
+		if (it->repaired) {
+			printf("  removed dead set %s from %s\n", it->link.set_id,
+			       paths.fss_state);
+		}
+		if (it->action == RVSS_ACTION_RECLAIM && it->link.found &&
+		    it->link.exposed_share[0] != '\0') {
+			if (args.dry_run) {
+				printf("  would remove exposed share %s\n", it->link.exposed_share);
+			} else if (unexpose(paths.conf, it->link.exposed_share) == 0) {
+				printf("  removed exposed share %s\n", it->link.exposed_share);
+			} else {
+				failed++;
+				printf("FAILED to remove exposed share %s (net conf delshare)\n",
+				       it->link.exposed_share);
+			}
+		}
+	}
+	for (i = 0; i < n_dead; i++) {
+		acted++;
+		if (args.dry_run || !args.repair_fss) {
+			printf("%s dead %s set %s from %s (its snapshots are gone)\n",
+			       args.dry_run ? "would remove" : "not removing (--no-repair)",
+			       dead[i].state, dead[i].set_id, paths.fss_state);
+		} else if (dead[i].repaired) {
+			printf("removed dead %s set %s from %s (its snapshots are gone)\n",
+			       dead[i].state, dead[i].set_id, paths.fss_state);
+		} else if (dead[i].result != -ENOENT) {
+			failed++;
+			printf("FAILED to remove dead set %s: %s\n", dead[i].set_id,
+			       strerror(-dead[i].result));
+		}
+	}
+	printf("%zu snapshot(s) checked, %zu action(s)%s, %zu failed\n", n, acted,
+	       args.dry_run ? " planned" : "", failed);
+	rc = failed > 0 ? AGENT_EXIT_FINDINGS : AGENT_EXIT_OK;
+done:
+	talloc_free(ctx);
+	return rc;
+}
