@@ -473,7 +473,13 @@ abort SET                        AbortShadowCopySet
 delete SET SC SHARE              DeleteShareMapping
 is_path_supported SHARE          IsPathSupported
 is_path_shadow_copied SHARE      IsPathShadowCopied
-create CTX ro|rw SHARE           the whole rpcclient-like create+expose
+create CTX ro|rw SHARE           the whole rpcclient-like create+expose:
+                                   SetContext, Start, Add, Prepare, Commit,
+                                   Expose, GetShareMapping; prints set_id,
+                                   sc_id, exposed_share, tstamp_unix, the
+                                   steps, and snap_path (the exposed
+                                   registry share's path, by "net -s CONF
+                                   conf getparm"; null without -s)
 reconnect                        drop and redial the connection
 sleep SECONDS                    pause (prints {"op":"sleep"} afterwards)
 echo TEXT                        print {"op":"echo","text":TEXT}
