@@ -225,7 +225,9 @@ bool rvss_fss_set_blocks_new_sets(const struct rvss_fss_set *set);
  * @param[out] _removed  optional: number of records deleted.
  *
  * @return 0; -EINVAL (set_id not a GUID); -ENOENT (no file, or no record
- *   "sc_set/<id>"); -EBADMSG ("sc_set_count" of the wrong size);
+ *   of that set at all; records left below a missing "sc_set/<id>" —
+ *   orphans that make Samba refuse the file — are removed too);
+ *   -EBADMSG ("sc_set_count" of the wrong size);
  *   -EBUSY (lock or transaction failed); -EIO; -ENOMEM; other -errno.
  */
 int rvss_fss_state_remove_set(const char *tdb_path, const char *set_id,
