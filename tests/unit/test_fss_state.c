@@ -960,6 +960,36 @@ static void test_fss_state_remove_set_errors(void **state)
 	talloc_free(tmp);
 }
 
+/* Records left below a vanished set record are removed with the set. */
+static void test_fss_state_remove_set_orphans(void **state)
+{
+	struct fixture *f = *state;
+	TALLOC_CTX *tmp = talloc_new(f->mem);
+	struct rvss_fss_state *st = NULL;
+	struct recs r;
+	unsigned removed = 0;
+	int idx;
+
+	tdbdump_parse(tmp, real_two_sets_dump, &r);
+	idx = recs_find(&r, "sc_set/" SET_COMMITTED);
+	assert_true(idx >= 0);
+	/* drop the set record: its sc and smap become orphans */
+	r.keys[idx] = r.keys[r.num - 1];
+	r.key_lens[idx] = r.key_lens[r.num - 1];
+	r.vals[idx] = r.vals[r.num - 1];
+	r.val_lens[idx] = r.val_lens[r.num - 1];
+	r.num--;
+	recs_write(f->path, &r);
+	assert_int_equal(rvss_fss_state_read(tmp, f->path, &st), -EBADMSG);
+	assert_int_equal(rvss_fss_state_remove_set(f->path, SET_COMMITTED,
+						   &removed), 0);
+	assert_int_equal(removed, 2);
+	assert_int_equal(rvss_fss_state_read(tmp, f->path, &st), 0);
+	assert_int_equal(st->num_sets, 1);
+	assert_int_equal(st->sc_set_count, 1);
+	talloc_free(tmp);
+}
+
 static void test_fss_state_set_state(void **state)
 {
 	struct fixture *f = *state;
@@ -1037,6 +1067,8 @@ int main(int argc, char **argv)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_fss_state_remove_set_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_fss_state_remove_set_orphans, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fss_state_set_state,
 						setup, teardown),
 	};
