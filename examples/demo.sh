@@ -21,7 +21,7 @@
 RVSS_BUILDDIR=${1:-${RVSS_BUILDDIR:-build}}
 export RVSS_BUILDDIR
 export RVSS_ADMIN_USER=${DEMO_USER:-root}
-. "$(dirname "$0")/../tests/integration/lib.sh"
+. "$(dirname "$0")/../tests/integration/lib.sh" || exit 1
 rvss_init "$@"
 
 # ---------------------------------------------------------------- display

@@ -3,7 +3,7 @@
 # create + expose, the exposed copy keeps the pre-commit content after the
 # live file changes, it cannot be written, the store is not visible through
 # the base share, and delete leaves no snapshot subvolume behind.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 1
 rvss_init "$@"
 
 step "set-up: btrfs, subvolume share, smbd"

@@ -3,7 +3,7 @@
 # (base_volume is the share path, SPEC 3.1 check): both are exposed with
 # their own pre-commit content, each exposed share shows only its own
 # directory, and deleting both leaves no snapshot subvolume.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 1
 rvss_init "$@"
 
 step "set-up: one subvolume, shares data/ and log/"

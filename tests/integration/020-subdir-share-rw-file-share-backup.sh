@@ -4,7 +4,7 @@
 # share's own directory inside the snapshot, the copy is writable until
 # recovery completes and its writes never reach the live share, the live
 # share's later changes never reach the copy, and delete leaves no snapshot.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 1
 rvss_init "$@"
 
 step "set-up: btrfs, subvolume with the share two levels down"

@@ -7,7 +7,7 @@
 #   - a mount point below the share root
 #   - a share on ext4 and a share on tmpfs
 # A suitable share of the same subvolume is still supported.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 1
 rvss_init "$@"
 
 step "set-up"

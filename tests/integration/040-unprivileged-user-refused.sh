@@ -2,7 +2,7 @@
 # A Samba user without SeBackupPrivilege (not root, not Administrators nor
 # Backup Operators) is refused with E_ACCESSDENIED (0x80070005) and creates
 # nothing; the privileged user on the same share succeeds.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 1
 rvss_init "$@"
 
 step "set-up"

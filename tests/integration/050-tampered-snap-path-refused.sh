@@ -9,7 +9,7 @@
 # after the restart, fss_delete of both is refused, both targets are intact,
 # the genuine snapshots are still there (nothing deleted), and the refusal is
 # logged with the path.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 1
 rvss_init "$@"
 
 step "set-up"

@@ -3,7 +3,7 @@
 # taken verbatim (only "path" is replaced), load into the real smbd with
 # rvss (every rvss option in them parses) and serve a full FSRVP cycle:
 # create, expose, read the copy over SMB, recovery complete, delete.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 1
 rvss_init "$@"
 [ "$RVSS_BACKEND" = rvss ] || skip "the examples are rvss configurations"
 

@@ -13,7 +13,7 @@
 # security_descriptor_copy, no descriptor returned).  The non-root backup
 # operator is exercised by the other scenarios.
 export RVSS_ADMIN_USER=${RVSS_ADMIN_USER:-root}
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib.sh" || exit 1
 rvss_init "$@"
 command -v smbtorture >/dev/null 2>&1 || skip "smbtorture not installed (samba-testsuite)"
 

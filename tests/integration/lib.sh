@@ -78,6 +78,12 @@ fail() {
 	exit 1
 }
 
+# A misspelt helper or a missing tool must fail the scenario, not let it
+# run on to "OK": bash calls this for every command it cannot find.
+command_not_found_handle() {
+	fail "command not found: $1"
+}
+
 # skip MSG: a missing prerequisite.  Exit 77 outside CI; under CI it fails.
 skip() {
 	if [ "${CI:-}" = true ]; then
