@@ -3,7 +3,8 @@
 # matches the installed smbd (tools/prepare-samba.sh, cached per version).
 #
 #   make              build rvss.so, fsrvp_agent and the unit tests
-#   make check        all tests: unit, unit under ASan+UBSan, integration
+#   make check        all tests: unit, unit under ASan+UBSan, agent CLI,
+#                     step client, integration (real smbd)
 #   make demo         the FSRVP walk-through on a throw-away btrfs
 #   make install DESTDIR=DIR
 #   make bench        benchmarks (figures and ratios, no pass/fail)
@@ -20,7 +21,7 @@ WAF_STAMP = $(BUILDDIR)/.samba-src
 WAF = WAFLOCK=.lock-waf-$(notdir $(BUILDDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 WAF_ASAN = WAFLOCK=.lock-waf-$(notdir $(ASANDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 
-.PHONY: all deps configure build check unit unit-asan integration demo install bench fuzz clean
+.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench fuzz clean
 
 all: build
 
@@ -52,10 +53,16 @@ unit-asan: $(ASANDIR)/.configured
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tests/run-unit.sh $(ASANDIR)
 
+agent: build
+	@tests/agent/run.sh $(BUILDDIR)
+
+step: build
+	@tests/step/run.sh $(BUILDDIR)
+
 integration: build
 	@tests/integration/run.sh $(BUILDDIR)
 
-check: unit unit-asan integration
+check: unit unit-asan agent step integration
 
 demo: build
 	@examples/demo.sh $(BUILDDIR)

@@ -134,6 +134,8 @@ def build(bld):
     if bld.env.SANITIZE:
         return
 
+    bld.install_files('${PREFIX}/share/man/man8', bld.path.ant_glob('man/*.8'))
+
     # The VFS module: a plain shared object.  Only libbtrfsutil is linked;
     # talloc, tdb and Samba's own symbols resolve inside smbd at load time
     # (linking Samba's private libraries breaks their versioned symbols).
