@@ -62,6 +62,13 @@ if [ "$RVSS_BACKEND" = rvss ]; then
 		assert_contains "$out" NT_STATUS_ "ls of the store"
 	fi
 	assert_not_contains "$out" "@GMT-" "ls of the store"
+	if out=$(smbc vol "get .rvss-snapshots/${SNAP##*/}/data.txt $WORK/leak.txt"); then
+		fail "a file of the store was opened through the base share: $out"
+	fi
+	assert_not_exists "$WORK/leak.txt"
+	if out=$(smbc vol "cd .rvss-snapshots"); then
+		assert_contains "$out" NT_STATUS_ "cd into the store"
+	fi
 fi
 
 step "GetShareMapping"
