@@ -15,6 +15,7 @@
 #include "vhdx.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -57,20 +58,34 @@ static uint64_t le64(const uint8_t *p)
 	return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
+static uint32_t crc32c_table[256];
+static pthread_once_t crc32c_once = PTHREAD_ONCE_INIT;
+
+static void crc32c_init(void)
+{
+	uint32_t i;
+	int k;
+
+	/* Reflected Castagnoli polynomial 0x1edc6f41. */
+	for (i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (k = 0; k < 8; k++) {
+			c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
+		}
+		crc32c_table[i] = c;
+	}
+}
+
 uint32_t rvss_crc32c(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	uint32_t crc = 0xffffffffu;
 	size_t i;
-	int k;
 
-	/* Bitwise over the reflected polynomial 0x82f63b78: only a few
-	 * structures of at most 64 KiB per file are checked. */
+	(void)pthread_once(&crc32c_once, crc32c_init);
 	for (i = 0; i < len; i++) {
-		crc ^= p[i];
-		for (k = 0; k < 8; k++) {
-			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
-		}
+		crc = (crc >> 8) ^ crc32c_table[(crc ^ p[i]) & 0xff];
 	}
 	return ~crc;
 }
@@ -87,7 +102,12 @@ static bool checksum_ok(uint8_t *buf, size_t len, size_t csum_off)
 	buf[csum_off + 1] = (uint8_t)(want >> 8);
 	buf[csum_off + 2] = (uint8_t)(want >> 16);
 	buf[csum_off + 3] = (uint8_t)(want >> 24);
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	/* Let the fuzzer past the checksums to the structures behind them. */
+	return got == want || want != 0;
+#else
 	return got == want;
+#endif
 }
 
 static void guid_str(const uint8_t *g, char out[37])

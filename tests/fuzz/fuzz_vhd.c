@@ -1,0 +1,40 @@
+/*
+ * libFuzzer target: the VHD reader on arbitrary bytes.  It must return
+ * 0 or -EBADMSG (never crash, hang or leak).
+ *
+ * Copyright (C) rvss authors.  GPL-3.0-or-later.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <talloc.h>
+
+#include "vdisk.h"
+#include "vhd.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct rvss_vdisk_mem mem = { .data = data, .len = size };
+	struct rvss_vdisk_src src;
+	struct rvss_vdisk_info *info = NULL;
+	size_t i;
+	int ret;
+
+	rvss_vdisk_src_mem(&mem, &src);
+	ret = rvss_vhd_read(ctx, &src, &info);
+	if (ret != 0 && ret != -EBADMSG) {
+		abort();
+	}
+	for (i = 0; ret == 0 && i < info->num_paths; i++) {
+		char *rel = NULL;
+
+		(void)rvss_vdisk_map_parent(ctx, "", &info->paths[i], "share",
+					    &rel);
+	}
+	talloc_free(ctx);
+	return 0;
+}
