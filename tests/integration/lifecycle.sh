@@ -1,0 +1,306 @@
+# shellcheck shell=bash
+# Helpers of the lifecycle scenarios (1NN-*.sh: seal, reclaim, unblock,
+# retain, faults).  Sourced after lib.sh, after rvss_init; lib.sh is not
+# changed by them.  Everything here works on the processes and files of the
+# scenario's own server (PIDs from lib.sh's our_pids), never by name.
+
+LIFE_STEP_PY=$RVSS_SRCDIR/tests/fsrvp_step.py
+AGENT=$RVSS_BUILDDIR/bin/fsrvp_agent
+[ -x "$AGENT" ] || fail "$AGENT not built (make BUILDDIR=...)"
+[ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing"
+/usr/bin/python3 -c 'import samba.dcerpc.base' 2>/dev/null ||
+	skip "python3-samba missing (make deps)"
+
+FSRVP_E_SHADOW_COPY_SET_IN_PROGRESS=0x80042316
+
+# ------------------------------------------------------------ JSON
+
+# jget JSON KEY: one field of a JSON object ("" when absent).
+jget() {
+	/usr/bin/python3 -c '
+import json, sys
+o = json.loads(sys.argv[1])
+v = o.get(sys.argv[2]) if isinstance(o, dict) else None
+print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else v))
+' "$1" "$2" || fail "not a JSON object: $1"
+}
+
+# ------------------------------------------------------------ step client
+
+# step_client_start [USER%PASS]: tests/fsrvp_step.py in stdin mode as a
+# coprocess (one command a line, one JSON object a line back).
+step_client_start() {
+	local cred=${1:-$ADMIN_USER%$ADMIN_PASS}
+	coproc STEPC { exec /usr/bin/python3 "$LIFE_STEP_PY" -s "$CONF" \
+		-p "$SMB_PORT" -U "$cred" 2>>"$LOGS/step.stderr"; }
+	STEPC_PID_SAVED=$STEPC_PID
+}
+
+# sc CMD: one command to the step client; its answer in R (also printed
+# and logged in step.log).
+sc() {
+	printf '%s\n' "$1" >&"${STEPC[1]}" || fail "step client gone before: $1"
+	R=
+	IFS= read -r -t 120 R <&"${STEPC[0]}" || fail "no answer to: $1"
+	printf '[%s] > %s\n< %s\n' "$(date +%T.%3N)" "$1" "$R" >>"$LOGS/step.log"
+	printf '> %s\n< %s\n' "$1" "$R"
+}
+
+# assert_hres NAME WHAT: the last answer's hresult name.
+assert_hres() {
+	assert_eq "$1" "$(jget "$R" hresult_name)" "$2 ($R)"
+}
+
+# step_client_vanish: the requester dies (kill -9 of the client process):
+# no Abort, no Delete, the connection just drops.
+step_client_vanish() {
+	local pid=${STEPC_PID_SAVED:-}
+	[ -n "$pid" ] || return 0
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	STEPC_PID_SAVED=
+}
+
+step_client_quit() {
+	local pid=${STEPC_PID_SAVED:-}
+	[ -n "$pid" ] || return 0
+	printf 'quit\n' >&"${STEPC[1]}" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	STEPC_PID_SAVED=
+}
+
+# ------------------------------------------------------------ agent
+
+# agent ARGS...: fsrvp_agent with the scenario's smb.conf; output printed
+# and logged (agent.log); returns its exit status.
+agent() {
+	local cmd=$1 out rc
+	shift
+	out=$("$AGENT" "$cmd" -s "$CONF" "$@" 2>&1)
+	rc=$?
+	printf '[%s] $ fsrvp_agent %s -s CONF %s (rc %s)\n%s\n' "$(date +%T.%3N)" \
+		"$cmd" "$*" "$rc" "$out" >>"$LOGS/agent.log"
+	printf '%s\n' "$out"
+	return $rc
+}
+
+# ------------------------------------------------------------ processes
+
+# kill_rpcd_fsrvp SIGNAL: signal our rpcd_fsrvp (by PID: the rpcd_fsrvp in
+# our smbd's session) and wait until it is gone.
+kill_rpcd_fsrvp() {
+	local sig=${1:-KILL} pids p i
+	pids=$(rpcd_fsrvp_pids)
+	[ -n "$pids" ] || fail "no rpcd_fsrvp of ours is running"
+	log "kill -$sig rpcd_fsrvp: $pids"
+	kill "-$sig" $pids || fail "kill -$sig $pids"
+	for i in $(seq 1 100); do
+		for p in $pids; do
+			[ -d "/proc/$p" ] &&
+				! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null &&
+				continue 2
+		done
+		return 0
+	done
+	fail "rpcd_fsrvp $pids still alive after kill -$sig"
+}
+
+# kill9_smbd: kill -9 of our main smbd; what it started (samba-dcerpcd,
+# rpcd_*, smbd children: the processes of its session) is then stopped by
+# PID, as a crashed service would be cleaned up by its supervisor.
+kill9_smbd() {
+	local sid=$SMBD_PID pids stat line pid i
+	[ -n "$sid" ] || fail "smbd not running"
+	kill -KILL "$SMBD_PID" || fail "kill -9 smbd $SMBD_PID"
+	wait "$SMBD_PID" 2>/dev/null
+	echo "=== smbd killed (-9) $(date -u +%FT%TZ)" >>"$SAMBA_LOGDIR/log.smbd"
+	SMBD_PID=
+	for i in $(seq 1 100); do
+		pids=
+		for stat in /proc/[0-9]*/stat; do
+			line=$(cat "$stat" 2>/dev/null) || continue
+			pid=${line%% *}
+			set -- ${line##*) }
+			[ "$4" = "$sid" ] && [ "$1" != Z ] && pids="$pids $pid"
+		done
+		[ -z "$pids" ] && return 0
+		[ "$i" = 1 ] && log "stopping the rest of smbd's session:$pids"
+		if [ "$i" -lt 50 ]; then
+			kill -TERM $pids 2>/dev/null
+		else
+			kill -KILL $pids 2>/dev/null
+		fi
+		sleep 0.1
+	done
+	fail "processes of smbd's session left:$pids"
+}
+
+# ------------------------------------------------------------ waiting
+
+# wait_until SECONDS WHAT CMD...: poll CMD (every second) until it succeeds;
+# fail with WHAT after SECONDS.  A bound, not a timing assertion.
+wait_until() {
+	local limit=$1 what=$2 t0
+	shift 2
+	t0=$(date +%s)
+	while ! "$@"; do
+		if [ $(($(date +%s) - t0)) -ge "$limit" ]; then
+			fail "not within ${limit}s: $what"
+		fi
+		sleep 1
+	done
+}
+
+# ------------------------------------------------------------ set-up
+
+# life_setup [SIZE]: btrfs with subvolume VOL shared as [vol], a tree of
+# files in it owned by the admin; sets VOL, SHARE_SUM (tree_sum), and
+# SUBVOLS0 (the subvolume list before any shadow copy).
+life_setup() {
+	make_btrfs fs "${1:-1G}"
+	VOL=$MNT/vol
+	make_subvol "$VOL"
+	make_share_dir "$VOL"
+	mkdir -p "$VOL/dir/sub"
+	echo live >"$VOL/data.txt"
+	echo keep >"$VOL/dir/keep.txt"
+	seq 1 5000 >"$VOL/dir/sub/numbers.txt"
+	chown -R "$ADMIN_UID:rvssit" "$VOL"
+	SHARE_SUM=$(tree_sum "$VOL")
+	SUBVOLS0=$(list_subvolumes "$MNT")
+}
+
+# ------------------------------------------------------------ assertions
+
+# assert_subvols EXPECTED WHAT: the filesystem's subvolumes are exactly
+# EXPECTED (a list_subvolumes output).
+assert_subvols() {
+	local now
+	now=$(list_subvolumes "$MNT")
+	[ "$1" = "$now" ] || fail "$2: subvolumes differ from the expected:
+expected:
+$1
+now:
+$now"
+}
+
+# No snapshot of ours is left: the subvolume list is the one before the
+# first shadow copy.
+assert_no_orphans() {
+	assert_subvols "$SUBVOLS0" "${1:-no orphaned snapshot}"
+}
+
+assert_live_unchanged() {
+	assert_eq "$SHARE_SUM" "$(tree_sum "$VOL")" "live share checksum"
+}
+
+# assert_new_set_works SHARE: a new set (rpcclient fss_create_expose, the
+# whole sequence) is created, read and deleted, and leaves no subvolume.
+assert_new_set_works() {
+	local share=${1:-vol} before
+	before=$(list_subvolumes "$MNT")
+	create_expose backup ro "$share" >/dev/null
+	assert_eq live "$(smb_get "${EXPOSED[0]}" data.txt)" \
+		"data.txt through a new set's exposed share"
+	fss_delete_ok "$share" "$SET_ID" "${SC_IDS[0]}"
+	assert_subvols "$before" "subvolumes after the new set's delete"
+}
+
+# The snapshot subvolume (root of the btrfs snapshot) of a snap_path.
+snap_root_of() {	# SNAP_PATH
+	local p=$1
+	while [ "$p" != / ] && [ "$(stat -c %i "$p" 2>/dev/null)" != 256 ]; do
+		p=$(dirname "$p")
+	done
+	echo "$p"
+}
+
+# ------------------------------------------------------------ an open handle
+
+# A file handle kept open across steps: libsmbclient (Debian's
+# libsmbclient.so.0, through ctypes) in a coprocess.  python3-samba's SMB
+# client always dials 445 (ENV.md); libsmbclient takes the port in the URL.
+# Commands on stdin:
+#   write TEXT     write TEXT at the handle's offset 0 (smbc_lseek+smbc_write)
+#   truncate N     smbc_ftruncate through the handle
+#   quit
+# Answers one line each: "ok" or "error ERRNO-NAME".
+# handle_open SHARE FILE: opens the file (O_RDWR|O_CREAT) over SMB.
+handle_open() {
+	coproc HANDLE { exec /usr/bin/python3 -c '
+import ctypes, errno, os, sys, urllib.parse
+conf, port, share, cred, fname = sys.argv[1:6]
+user, _, pw = cred.partition("%")
+lib = ctypes.CDLL("libsmbclient.so.0", use_errno=True)
+AUTH = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p,
+                        ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
+                        ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
+def auth(srv, shr, wg, wglen, un, unlen, pwbuf, pwlen):
+    ctypes.memmove(un, user.encode() + b"\0", len(user) + 1)
+    ctypes.memmove(pwbuf, pw.encode() + b"\0", len(pw) + 1)
+auth_cb = AUTH(auth)
+lib.smbc_new_context.restype = ctypes.c_void_p
+lib.smbc_init_context.restype = ctypes.c_void_p
+lib.smbc_init_context.argtypes = [ctypes.c_void_p]
+lib.smbc_set_context.argtypes = [ctypes.c_void_p]
+lib.smbc_setFunctionAuthData.argtypes = [ctypes.c_void_p, AUTH]
+lib.smbc_setConfiguration.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+lib.smbc_write.restype = ctypes.c_ssize_t
+lib.smbc_write.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t]
+lib.smbc_lseek.restype = ctypes.c_int64
+lib.smbc_lseek.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int]
+lib.smbc_ftruncate.argtypes = [ctypes.c_int, ctypes.c_int64]
+ctx = lib.smbc_new_context()
+lib.smbc_setFunctionAuthData(ctx, auth_cb)
+lib.smbc_setConfiguration(ctx, conf.encode())
+if not lib.smbc_init_context(ctx):
+    print("error smbc_init_context", errno.errorcode.get(ctypes.get_errno()), flush=True)
+    sys.exit(1)
+lib.smbc_set_context(ctx)
+url = "smb://127.0.0.1:%s/%s/%s" % (port, urllib.parse.quote(share, safe=""),
+                                     urllib.parse.quote(fname))
+fd = lib.smbc_open(url.encode(), os.O_RDWR | os.O_CREAT, 0o644)
+if fd < 0:
+    print("error", errno.errorcode.get(ctypes.get_errno()), flush=True)
+    sys.exit(1)
+print("ok", flush=True)
+for line in sys.stdin:
+    w = line.split(None, 1)
+    if not w or w[0] == "quit":
+        break
+    if w[0] == "write":
+        data = w[1].rstrip("\n").encode()
+        r = lib.smbc_lseek(fd, 0, 0)
+        if r >= 0:
+            r = lib.smbc_write(fd, data, len(data))
+    elif w[0] == "truncate":
+        r = lib.smbc_ftruncate(fd, int(w[1]))
+    else:
+        r = -1
+        ctypes.set_errno(errno.EINVAL)
+    if r < 0:
+        print("error", errno.errorcode.get(ctypes.get_errno()), flush=True)
+    else:
+        print("ok", flush=True)
+lib.smbc_close(fd)
+' "$CONF" "$SMB_PORT" "$1" "$ADMIN_USER%$ADMIN_PASS" "$2" 2>>"$LOGS/handle.stderr"; }
+	HANDLE_PID_SAVED=$HANDLE_PID
+	HR=
+	IFS= read -r -t 60 HR <&"${HANDLE[0]}" || fail "handle helper: no answer to open"
+	printf '[%s] handle open //%s/%s: %s\n' "$(date +%T.%3N)" "$1" "$2" "$HR" >>"$LOGS/client.log"
+}
+
+# handle_cmd CMD: one command through the open handle; answer in HR.
+handle_cmd() {
+	printf '%s\n' "$1" >&"${HANDLE[1]}" || fail "handle helper gone before: $1"
+	HR=
+	IFS= read -r -t 60 HR <&"${HANDLE[0]}" || fail "handle helper: no answer to: $1"
+	printf '[%s] handle %s: %s\n' "$(date +%T.%3N)" "$1" "$HR" >>"$LOGS/client.log"
+}
+
+handle_close() {
+	[ -n "${HANDLE_PID_SAVED:-}" ] || return 0
+	printf 'quit\n' >&"${HANDLE[1]}" 2>/dev/null
+	wait "$HANDLE_PID_SAVED" 2>/dev/null
+	HANDLE_PID_SAVED=
+}
