@@ -161,7 +161,7 @@ life_setup() {
 	VOL=$MNT/vol
 	make_subvol "$VOL"
 	make_share_dir "$VOL"
-	mkdir -p "$VOL/dir/sub"
+	mkdir -p "$VOL/dir/sub" "$VOL/empty"
 	echo live >"$VOL/data.txt"
 	echo keep >"$VOL/dir/keep.txt"
 	seq 1 5000 >"$VOL/dir/sub/numbers.txt"
