@@ -240,6 +240,8 @@ static void check_usage(FILE *f)
 "                          .vhdx,.xml (replaces the default list);\n"
 "                          +LIST adds to the default list\n"
 "  -j, --json              JSON on stdout\n"
+"      --threads N         threads that stat entries (default: CPUs, at\n"
+"                          most 8)\n"
 "  -h, --help\n"
 "\n"
 "Exit codes: 0 qualifies, 1 violations found, 2 usage or I/O error.\n");
@@ -254,6 +256,7 @@ int cmd_check(int argc, char **argv)
 		{ "max-depth", required_argument, NULL, 'd' },
 		{ "extensions", required_argument, NULL, 'e' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "threads", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -270,6 +273,8 @@ int cmd_check(int argc, char **argv)
 	char *canon = NULL;
 	char *end = NULL;
 	unsigned long depth;
+	unsigned long nthreads;
+	long ncpu;
 	int rc = AGENT_EXIT_USAGE;
 	int c;
 	int ret;
@@ -278,6 +283,8 @@ int cmd_check(int argc, char **argv)
 		return AGENT_EXIT_USAGE;
 	}
 	rvss_layout_opts_init(&opts);
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	opts.threads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (unsigned)ncpu;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "S:s:d:e:jh", longopts, NULL)) !=
 	       -1) {
@@ -313,6 +320,17 @@ int cmd_check(int argc, char **argv)
 			break;
 		case 'j':
 			out.json = true;
+			break;
+		case 'T':
+			errno = 0;
+			nthreads = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] == '\0' ||
+			    optarg[0] == '-' || nthreads < 1 || nthreads > 64) {
+				fprintf(stderr, "fsrvp_agent check: bad "
+					"--threads '%s' (1..64)\n", optarg);
+				goto done;
+			}
+			opts.threads = (unsigned)nthreads;
 			break;
 		case 'h':
 			check_usage(stdout);

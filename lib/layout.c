@@ -21,6 +21,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,9 +171,28 @@ static int link_grow(TALLOC_CTX *ctx, struct link_table *t)
 
 /* ---- the walk ---------------------------------------------------------- */
 
+/* One directory entry read ahead, with its statx result. */
+struct ent {
+	struct statx stx;
+	uint32_t name_off;  /* in frame.names */
+	uint8_t d_type;
+	bool need_stat;
+	int err;            /* errno of statx, 0 if stx is valid */
+};
+
+#define BATCH_ENTRIES 256
+#define BATCH_NAMES   (32 * 1024)
+#define POOL_MIN_WORK 32   /* fewer stats than this: done in line */
+#define POOL_CHUNK    16
+
 struct frame {
 	DIR *dir;
 	int fd;
+	struct ent *ents;   /* BATCH_ENTRIES, kept for the slot's next use */
+	char *names;        /* BATCH_NAMES */
+	unsigned n;         /* entries in the batch */
+	unsigned next;      /* next one to check */
+	bool eof;
 	size_t pathlen;   /* this directory's path length in walk.path */
 	unsigned depth;   /* root = 0 */
 	uint64_t dev;
@@ -197,6 +219,7 @@ struct walk {
 	bool stop;
 	size_t findings_cap;
 	int err; /* -ENOMEM during the walk */
+	struct pool *pool; /* helper threads for statx, or NULL */
 };
 
 static void emitv(struct walk *w, enum rvss_layout_code code,
@@ -712,6 +735,227 @@ static void report_links(struct walk *w)
 	}
 }
 
+
+/* ---- statx in parallel --------------------------------------------------- */
+
+/*
+ * statx dominates the walk (find does none for files; we need st_nlink for
+ * the hard-link rule): with helper threads, each batch of a directory's
+ * entries is statted by all of them at once.  Only statx runs on the
+ * helpers; every rule is applied by the walking thread, in order.
+ */
+struct pool {
+	pthread_t *tids;
+	unsigned nthreads;
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv;
+	pthread_cond_t done_cv;
+	uint64_t gen;       /* batch number */
+	unsigned pending;   /* helpers not done with this batch */
+	bool quit;
+	/* the batch */
+	int dirfd;
+	struct ent *ents;
+	const char *names;
+	unsigned count;
+	atomic_uint next;
+};
+
+static void stat_one(int dirfd, struct ent *e, const char *names)
+{
+	e->err = 0;
+	if (statx(dirfd, names + e->name_off,
+		  AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+		  STATX_TYPE | STATX_NLINK | STATX_INO | STATX_MNT_ID,
+		  &e->stx) != 0) {
+		e->err = errno;
+	}
+}
+
+static void stat_share(struct pool *p)
+{
+	for (;;) {
+		unsigned i = atomic_fetch_add(&p->next, POOL_CHUNK);
+		unsigned end = i + POOL_CHUNK;
+
+		if (i >= p->count) {
+			return;
+		}
+		if (end > p->count) {
+			end = p->count;
+		}
+		for (; i < end; i++) {
+			if (p->ents[i].need_stat) {
+				stat_one(p->dirfd, &p->ents[i], p->names);
+			}
+		}
+	}
+}
+
+static void *pool_main(void *arg)
+{
+	struct pool *p = arg;
+	uint64_t seen = 0;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->gen == seen && !p->quit) {
+			pthread_cond_wait(&p->work_cv, &p->mu);
+		}
+		if (p->quit) {
+			break;
+		}
+		seen = p->gen;
+		pthread_mutex_unlock(&p->mu);
+		stat_share(p);
+		pthread_mutex_lock(&p->mu);
+		if (--p->pending == 0) {
+			pthread_cond_signal(&p->done_cv);
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+static void pool_stop(struct pool *p)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&p->mu);
+	p->quit = true;
+	pthread_cond_broadcast(&p->work_cv);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < p->nthreads; i++) {
+		pthread_join(p->tids[i], NULL);
+	}
+	pthread_cond_destroy(&p->work_cv);
+	pthread_cond_destroy(&p->done_cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/* @nthreads helpers; NULL (walk in line) if none can be started. */
+static struct pool *pool_start(TALLOC_CTX *ctx, unsigned nthreads)
+{
+	struct pool *p = talloc_zero(ctx, struct pool);
+	unsigned i;
+
+	if (p == NULL) {
+		return NULL;
+	}
+	p->tids = talloc_array(p, pthread_t, nthreads);
+	if (p->tids == NULL) {
+		talloc_free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work_cv, NULL);
+	pthread_cond_init(&p->done_cv, NULL);
+	for (i = 0; i < nthreads; i++) {
+		if (pthread_create(&p->tids[i], NULL, pool_main, p) != 0) {
+			break;
+		}
+		p->nthreads++;
+	}
+	if (p->nthreads == 0) {
+		pool_stop(p);
+		talloc_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* statx every entry of the batch of @f that needs it. */
+static void stat_batch(struct walk *w, struct frame *f)
+{
+	struct pool *p = w->pool;
+	unsigned need = 0;
+	unsigned i;
+
+	for (i = 0; i < f->n; i++) {
+		need += f->ents[i].need_stat;
+	}
+	if (p == NULL || need < POOL_MIN_WORK) {
+		for (i = 0; i < f->n; i++) {
+			if (f->ents[i].need_stat) {
+				stat_one(f->fd, &f->ents[i], f->names);
+			}
+		}
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	p->dirfd = f->fd;
+	p->ents = f->ents;
+	p->names = f->names;
+	p->count = f->n;
+	atomic_store(&p->next, 0);
+	p->pending = p->nthreads;
+	p->gen++;
+	pthread_cond_broadcast(&p->work_cv);
+	pthread_mutex_unlock(&p->mu);
+	stat_share(p); /* the walking thread takes its part too */
+	pthread_mutex_lock(&p->mu);
+	while (p->pending > 0) {
+		pthread_cond_wait(&p->done_cv, &p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Read the next batch of @f's entries; false at the end of the directory. */
+static bool read_batch(struct walk *w, struct frame *f)
+{
+	size_t used = 0;
+
+	f->n = 0;
+	f->next = 0;
+	if (f->eof) {
+		return false;
+	}
+	if (f->ents == NULL) {
+		f->ents = talloc_array(w->tmp, struct ent, BATCH_ENTRIES);
+		f->names = talloc_array(w->tmp, char, BATCH_NAMES);
+		if (f->ents == NULL || f->names == NULL) {
+			w->err = -ENOMEM;
+			w->stop = true;
+			return false;
+		}
+	}
+	while (f->n < BATCH_ENTRIES && used + NAME_MAX + 1 <= BATCH_NAMES) {
+		struct dirent *de = NULL;
+		struct ent *e = NULL;
+		size_t len;
+
+		errno = 0;
+		de = readdir(f->dir);
+		if (de == NULL) {
+			if (errno != 0) {
+				w->path[f->pathlen] = '\0';
+				emit(w, RVSS_LAYOUT_UNREADABLE, w->path,
+				     "reading the directory: %s",
+				     strerror(errno));
+			}
+			f->eof = true;
+			break;
+		}
+		if (de->d_name[0] == '.' &&
+		    (de->d_name[1] == '\0' ||
+		     (de->d_name[1] == '.' && de->d_name[2] == '\0'))) {
+			continue;
+		}
+		len = strlen(de->d_name) + 1;
+		e = &f->ents[f->n++];
+		memcpy(f->names + used, de->d_name, len);
+		e->name_off = (uint32_t)used;
+		e->d_type = de->d_type;
+		/* Symlinks, devices, FIFOs, sockets: d_type says it all. */
+		e->need_stat = de->d_type == DT_DIR || de->d_type == DT_REG ||
+			       de->d_type == DT_UNKNOWN;
+		e->err = 0;
+		used += len;
+	}
+	stat_batch(w, f);
+	return f->n > 0;
+}
+
 /* ---- directory stack --------------------------------------------------- */
 
 static int push_dir(struct walk *w, int fd, size_t pathlen, unsigned depth,
@@ -730,6 +974,9 @@ static int push_dir(struct walk *w, int fd, size_t pathlen, unsigned depth,
 	f = &w->stack[w->nframes++];
 	f->dir = d;
 	f->fd = fd;
+	f->n = 0;
+	f->next = 0;
+	f->eof = false;
 	f->pathlen = pathlen;
 	f->depth = depth;
 	f->dev = dev;
@@ -786,12 +1033,12 @@ static void enter_dir(struct walk *w, const struct frame *f, const char *name,
 }
 
 static void check_entry(struct walk *w, const struct frame *f,
-			const struct dirent *de)
+			const struct ent *e)
 {
-	struct statx stx;
-	unsigned type = de->d_type;
+	const char *name = f->names + e->name_off;
+	const struct statx *stx = &e->stx;
 
-	switch (type) {
+	switch (e->d_type) {
 	case DT_LNK:
 		emit(w, RVSS_LAYOUT_SYMLINK, w->path, NULL);
 		return;
@@ -808,27 +1055,25 @@ static void check_entry(struct walk *w, const struct frame *f,
 	default:
 		break;
 	}
-	if (statx(f->fd, de->d_name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-		  STATX_TYPE | STATX_NLINK | STATX_INO | STATX_MNT_ID,
-		  &stx) != 0) {
-		if (errno != ENOENT) { /* ENOENT: removed while we walk */
+	if (e->err != 0) {
+		if (e->err != ENOENT) { /* ENOENT: removed while we walk */
 			emit(w, RVSS_LAYOUT_UNREADABLE, w->path, "%s",
-			     strerror(errno));
+			     strerror(e->err));
 		}
 		return;
 	}
-	switch (stx.stx_mode & S_IFMT) {
+	switch (stx->stx_mode & S_IFMT) {
 	case S_IFDIR:
-		enter_dir(w, f, de->d_name, &stx);
+		enter_dir(w, f, name, stx);
 		return;
 	case S_IFREG:
-		if (f->depth == 0 && !ext_allowed(w, de->d_name)) {
+		if (f->depth == 0 && !ext_allowed(w, name)) {
 			emit(w, RVSS_LAYOUT_ROOT_FILE, w->path, NULL);
 		}
-		if (stx.stx_nlink > 1) {
-			count_link(w, &stx);
+		if (stx->stx_nlink > 1) {
+			count_link(w, stx);
 		}
-		check_vdisk(w, f, de->d_name);
+		check_vdisk(w, f, name);
 		return;
 	case S_IFLNK:
 		emit(w, RVSS_LAYOUT_SYMLINK, w->path, NULL);
@@ -845,7 +1090,7 @@ static void check_entry(struct walk *w, const struct frame *f,
 		return;
 	default:
 		emit(w, RVSS_LAYOUT_OTHER, w->path, "mode 0%o",
-		     (unsigned)stx.stx_mode);
+		     (unsigned)stx->stx_mode);
 		return;
 	}
 }
@@ -888,26 +1133,16 @@ static void walk_tree(struct walk *w)
 {
 	while (w->nframes > 0 && !w->stop) {
 		struct frame *f = &w->stack[w->nframes - 1];
-		struct dirent *de = NULL;
+		const struct ent *e = NULL;
 
-		errno = 0;
-		de = readdir(f->dir);
-		if (de == NULL) {
-			if (errno != 0) {
-				w->path[f->pathlen] = '\0';
-				emit(w, RVSS_LAYOUT_UNREADABLE, w->path,
-				     "reading the directory: %s",
-				     strerror(errno));
+		if (f->next == f->n) {
+			if (!read_batch(w, f)) {
+				pop_dir(w);
 			}
-			pop_dir(w);
 			continue;
 		}
-		if (de->d_name[0] == '.' &&
-		    (de->d_name[1] == '\0' ||
-		     (de->d_name[1] == '.' && de->d_name[2] == '\0'))) {
-			continue;
-		}
-		if (set_child_path(w, f, de->d_name) != 0) {
+		e = &f->ents[f->next++];
+		if (set_child_path(w, f, f->names + e->name_off) != 0) {
 			w->err = -ENOMEM;
 			break;
 		}
@@ -918,7 +1153,7 @@ static void walk_tree(struct walk *w)
 			break;
 		}
 		w->res->stats.entries++;
-		check_entry(w, f, de);
+		check_entry(w, f, e);
 		if (w->opts->on_progress != NULL &&
 		    w->res->stats.entries % PROGRESS_EVERY == 0) {
 			w->opts->on_progress(w->opts->priv, &w->res->stats);
@@ -990,7 +1225,14 @@ int rvss_layout_check_fd(TALLOC_CTX *mem_ctx, int root_fd,
 	if (ret != 0) {
 		goto done;
 	}
+	if (opts->threads > 1) {
+		w.pool = pool_start(w.tmp, opts->threads - 1);
+	}
 	walk_tree(&w);
+	if (w.pool != NULL) {
+		pool_stop(w.pool);
+		w.pool = NULL;
+	}
 	if (w.err == 0 && w.res->complete) {
 		/* Link counts mean something only after a complete walk. */
 		report_links(&w);

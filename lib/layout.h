@@ -76,6 +76,10 @@ struct rvss_layout_opts {
 	uint64_t deadline_ns;
 	/** Open directories at once, i.e. depth walked (0 = 256). */
 	unsigned max_open_dirs;
+	/** Threads that stat entries (0 or 1: only the calling thread).
+	 *  Helpers run statx only; no rule runs off the calling thread.  A
+	 *  caller whose threads carry different credentials (smbd) keeps 1. */
+	unsigned threads;
 	/** Hard-linked files tracked (0 = 1,000,000). */
 	size_t max_links;
 	/** Findings kept in the result (0 = unlimited); the rest is counted

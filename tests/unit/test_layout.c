@@ -694,6 +694,45 @@ static void test_layout_findings_streamed_to_callback(void **state)
 	talloc_free(r);
 }
 
+static void test_layout_threads_give_the_same_findings(void **state)
+{
+	struct tree *t = *state;
+	struct rvss_layout_opts o;
+	struct rvss_layout_result *r1 = NULL;
+	struct rvss_layout_result *r4 = NULL;
+	char *outside = talloc_asprintf(t, "%s.outside", t->dir);
+	char name[32];
+	size_t i;
+	int n;
+
+	mkdirs(t, "vm1/many");
+	for (n = 0; n < 700; n++) {
+		snprintf(name, sizeof(name), "vm1/many/f%d.bin", n);
+		mkfile(t, name);
+	}
+	assert_int_equal(mkfifoat(t->fd, "vm1/many/pipe", 0644), 0);
+	mkdirs(t, "vm1/many/sub/a/b/c/d");
+	assert_int_equal(linkat(t->fd, "vm1/many/f500.bin", AT_FDCWD, outside,
+				0), 0);
+	rvss_layout_opts_init(&o);
+	o.threads = 1;
+	r1 = run(t, &o);
+	o.threads = 4;
+	r4 = run(t, &o);
+	(void)unlink(outside);
+	assert_int_equal(r1->num_findings, 3);
+	assert_int_equal(r4->num_findings, r1->num_findings);
+	assert_int_equal(r4->stats.entries, r1->stats.entries);
+	for (i = 0; i < r1->num_findings; i++) {
+		assert_int_equal(r4->findings[i].code, r1->findings[i].code);
+		assert_string_equal(r4->findings[i].path,
+				    r1->findings[i].path);
+	}
+	talloc_free(outside);
+	talloc_free(r1);
+	talloc_free(r4);
+}
+
 static void test_layout_odd_bytes_in_names(void **state)
 {
 	struct tree *t = *state;
@@ -907,6 +946,7 @@ int main(int argc, char **argv)
 		T(test_layout_skip_paths),
 		T(test_layout_max_findings_counts_rest),
 		T(test_layout_findings_streamed_to_callback),
+		T(test_layout_threads_give_the_same_findings),
 		T(test_layout_odd_bytes_in_names),
 		T(test_layout_escape_keeps_utf8),
 		T(test_layout_root_not_a_directory),
