@@ -6,13 +6,13 @@
 # timeout = 1" on both sides; the base share also loads shadow_copy2 so
 # that the FSRVP copies appear as Previous Versions (subtest enum_created):
 # its snapdir is rvss's store, relative to the subvolume root.
-# The suite runs as uid 0, as Samba's selftest runs it as its administrator:
-# subtest share_sd reads and rewrites the share's security descriptor over
-# srvsvc, and as a plain account holding SeBackupPrivilege and
-# SeDiskOperatorPrivilege smbtorture 4.17 crashes there (SIGSEGV in
-# security_descriptor_copy, no descriptor returned).  The non-root backup
-# operator is exercised by the other scenarios.
-export RVSS_ADMIN_USER=${RVSS_ADMIN_USER:-root}
+# The suite runs as uid 0 (lib.sh's default client), as Samba's selftest
+# runs it as its administrator: subtest share_sd reads and rewrites the
+# share's security descriptor over srvsvc, and as a plain account holding
+# SeBackupPrivilege and SeDiskOperatorPrivilege smbtorture 4.17 crashes
+# there (SIGSEGV in security_descriptor_copy, no descriptor returned).  The
+# non-root backup operator has its own scenario (035).
+export RVSS_ADMIN_USER=root
 . "$(dirname "$0")/lib.sh" || exit 1
 rvss_init "$@"
 command -v smbtorture >/dev/null 2>&1 || skip "smbtorture not installed (samba-testsuite)"

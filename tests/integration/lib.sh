@@ -40,11 +40,15 @@ rvss_vfs_moddir() {
 FSRVP_E_NOT_SUPPORTED=0x8004230c
 E_ACCESSDENIED=0x80070005
 
-# The privileged FSRVP client: by default a plain Unix account holding
-# SeBackupPrivilege (a backup operator, as on Windows); RVSS_ADMIN_USER=root
-# runs the scenarios as uid 0 instead (to tell privilege problems apart).
-ADMIN_USER=${RVSS_ADMIN_USER:-rvssadmin}
+# The privileged FSRVP client of the scenarios: root's Samba account by
+# default (uid 0, which Samba treats as an administrator).
+# RVSS_ADMIN_USER=rvssadmin runs every scenario as the backup operator.
+ADMIN_USER=${RVSS_ADMIN_USER:-root}
 ADMIN_PASS='Adm1n-pass!'
+# The backup operator: a plain Unix account holding SeBackupPrivilege (and
+# SeDiskOperatorPrivilege), as a Windows backup service account would be.
+BACKUP_USER=rvssadmin
+BACKUP_PASS=$ADMIN_PASS
 PLAIN_USER=rvssuser
 PLAIN_PASS='Us3r-pass!'
 
@@ -423,20 +427,26 @@ free_port() {
 	fail "no free port"
 }
 
-# Samba accounts: the privileged one (SeBackupPrivilege, SeDiskOperator-
-# Privilege for the share security descriptor smbtorture changes) and an
-# unprivileged one.  Needs CONF.
+# Samba accounts: the privileged client ($ADMIN_USER), the backup operator
+# ($BACKUP_USER: SeBackupPrivilege, SeDiskOperatorPrivilege) and an
+# unprivileged one ($PLAIN_USER).  Needs CONF.
 make_users() {
 	printf '%s\n%s\n' "$ADMIN_PASS" "$ADMIN_PASS" |
 		smbpasswd -c "$CONF" -s -a "$ADMIN_USER" >>"$LOGS/setup.log" 2>&1 ||
 		fail "smbpasswd -a $ADMIN_USER"
+	if [ "$BACKUP_USER" != "$ADMIN_USER" ]; then
+		printf '%s\n%s\n' "$BACKUP_PASS" "$BACKUP_PASS" |
+			smbpasswd -c "$CONF" -s -a "$BACKUP_USER" \
+			>>"$LOGS/setup.log" 2>&1 ||
+			fail "smbpasswd -a $BACKUP_USER"
+	fi
 	printf '%s\n%s\n' "$PLAIN_PASS" "$PLAIN_PASS" |
 		smbpasswd -c "$CONF" -s -a "$PLAIN_USER" >>"$LOGS/setup.log" 2>&1 ||
 		fail "smbpasswd -a $PLAIN_USER"
-	net -s "$CONF" sam rights grant "$ADMIN_USER" \
+	net -s "$CONF" sam rights grant "$BACKUP_USER" \
 		SeBackupPrivilege SeDiskOperatorPrivilege \
 		>>"$LOGS/setup.log" 2>&1 ||
-		fail "net sam rights grant $ADMIN_USER"
+		fail "net sam rights grant $BACKUP_USER"
 }
 
 # ---------------------------------------------------------------- smbd
@@ -607,7 +617,7 @@ rvss_cleanup() {
 # rpc [-u USER%PASS] CMD: one rpcclient command; stdout+stderr on stdout,
 # also appended to the scenario's client log.  Returns rpcclient's status.
 rpc() {
-	local cred="$ADMIN_USER%$ADMIN_PASS" out rc
+	local cred="${RPC_CRED:-$ADMIN_USER%$ADMIN_PASS}" out rc
 	if [ "$1" = -u ]; then
 		cred=$2
 		shift 2
@@ -624,7 +634,7 @@ rpc() {
 # smbc [-u USER%PASS] SHARE CMD: one smbclient command (-c: ENV.md, a piped
 # second line can wait seconds).
 smbc() {
-	local cred="$ADMIN_USER%$ADMIN_PASS" out rc share
+	local cred="${SMB_CRED:-$ADMIN_USER%$ADMIN_PASS}" out rc share
 	if [ "$1" = -u ]; then
 		cred=$2
 		shift 2
