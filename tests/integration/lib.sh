@@ -142,7 +142,7 @@ assert_not_exists() {	# PATH
 # trap.  Call it first, as: rvss_init "$@"
 rvss_init() {
 	if [ "$(id -u)" != 0 ]; then
-		skip "integration tests need root (loop devices, mounts, smbd)"
+		skip "needs root (loop devices, mounts, a private smbd)"
 	fi
 	local t
 	for t in unshare mkfs.btrfs btrfs losetup smbd rpcclient smbclient \
