@@ -145,10 +145,14 @@ rvss_init() {
 		skip "needs root (loop devices, mounts, a private smbd)"
 	fi
 	local t
-	for t in unshare mkfs.btrfs btrfs losetup smbd rpcclient smbclient \
-		smbpasswd net tdbtool; do
+	for t in unshare mkfs.btrfs mkfs.ext4 btrfs losetup findmnt mountpoint \
+		smbd rpcclient smbclient smbpasswd net testparm; do
 		command -v "$t" >/dev/null 2>&1 || skip "$t not installed (make deps)"
 	done
+	# Samba's srv_fss.tdb is read with Debian's python3-tdb (ENV.md: the
+	# python3 on PATH may be another interpreter)
+	/usr/bin/python3 -c 'import tdb' 2>/dev/null ||
+		skip "python3-tdb for /usr/bin/python3 not installed (make deps)"
 	if [ "${RVSS_IN_NS:-}" != "$$" ]; then
 		# unshare execs the command, so our PID stays the same inside.
 		export RVSS_IN_NS=$$
@@ -418,8 +422,9 @@ add_share() {
 
 free_port() {
 	local p
+	# a port nobody answers on (connection refused) on 127.0.0.1
 	for p in $(shuf -i 20000-60000 -n 50); do
-		if ! ss -Htln "sport = :$p" | grep -q .; then
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
 		fi

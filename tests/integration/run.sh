@@ -54,7 +54,9 @@ for t in "$HERE"/[0-9][0-9][0-9]-*.sh; do
 		failed=$((failed + 1))
 		printf 'FAIL  %-40s (%ss, rc %s) log: %s\n' "$name" "$secs" "$rc" \
 			"$dir/output.log"
-		grep -m1 -A3 '^FAIL' "$dir/output.log" | sed 's/^/      /'
+		# the failure message, without the log tails that follow it
+		awk '/^FAIL/ { on = 1 } /^--- last/ { exit } on' \
+			"$dir/output.log" | head -n 6 | sed 's/^/      /'
 		if [ "${RVSS_STOP_AT_FIRST_FAILURE:-}" = 1 ]; then
 			break
 		fi
