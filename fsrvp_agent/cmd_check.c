@@ -72,21 +72,10 @@ static void on_progress(void *priv, const struct rvss_layout_stats *st)
 void agent_check_print_finding(FILE *f, const struct rvss_layout_finding *fi,
 			       const char *indent)
 {
-	char *p = rvss_layout_escape(NULL, fi->path);
-	char *d = fi->detail != NULL ? rvss_layout_escape(NULL, fi->detail)
-				     : NULL;
+	char *line = rvss_layout_finding_string(NULL, fi);
 
-	if (d != NULL) {
-		fprintf(f, "%s%s %s: %s (%s)\n", indent,
-			rvss_layout_code_name(fi->code), p != NULL ? p : "?",
-			rvss_layout_code_summary(fi->code), d);
-	} else {
-		fprintf(f, "%s%s %s: %s\n", indent,
-			rvss_layout_code_name(fi->code), p != NULL ? p : "?",
-			rvss_layout_code_summary(fi->code));
-	}
-	talloc_free(p);
-	talloc_free(d);
+	fprintf(f, "%s%s\n", indent, line != NULL ? line : "(out of memory)");
+	talloc_free(line);
 }
 
 static void on_finding(void *priv, const struct rvss_layout_finding *fi)

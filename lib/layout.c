@@ -1347,3 +1347,34 @@ char *rvss_layout_escape(TALLOC_CTX *mem_ctx, const char *path)
 	out[o] = '\0';
 	return out;
 }
+
+char *rvss_layout_finding_string(TALLOC_CTX *mem_ctx,
+				 const struct rvss_layout_finding *f)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	char *path = NULL;
+	char *detail = NULL;
+	char *line = NULL;
+
+	if (tmp == NULL) {
+		return NULL;
+	}
+	path = rvss_layout_escape(tmp, f->path != NULL ? f->path : ".");
+	detail = f->detail != NULL ? rvss_layout_escape(tmp, f->detail) : NULL;
+	if (path == NULL || (f->detail != NULL && detail == NULL)) {
+		goto done;
+	}
+	if (detail != NULL) {
+		line = talloc_asprintf(mem_ctx, "%s %s: %s (%s)",
+				       rvss_layout_code_name(f->code), path,
+				       rvss_layout_code_summary(f->code),
+				       detail);
+	} else {
+		line = talloc_asprintf(mem_ctx, "%s %s: %s",
+				       rvss_layout_code_name(f->code), path,
+				       rvss_layout_code_summary(f->code));
+	}
+done:
+	talloc_free(tmp);
+	return line;
+}

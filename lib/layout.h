@@ -147,4 +147,13 @@ void rvss_layout_opts_init(struct rvss_layout_opts *opts);
  */
 char *rvss_layout_escape(TALLOC_CTX *mem_ctx, const char *path);
 
+/**
+ * @brief One finding as a printable line, for logs and terminals:
+ * "RVSS-L001 path: summary" or "RVSS-L001 path: summary (detail)", with
+ * path and detail escaped by rvss_layout_escape().  Child of @mem_ctx,
+ * NULL on out of memory.
+ */
+char *rvss_layout_finding_string(TALLOC_CTX *mem_ctx,
+				 const struct rvss_layout_finding *f);
+
 #endif

@@ -748,6 +748,23 @@ static void test_layout_odd_bytes_in_names(void **state)
 	talloc_free(r);
 }
 
+static void test_layout_finding_string(void **state)
+{
+	struct tree *t = *state;
+	struct rvss_layout_finding f = {
+		.code = RVSS_LAYOUT_PARENT_OUTSIDE,
+		.path = (char *)"vm1/c\xff.avhdx",
+		.detail = (char *)"parent C:\\base.vhdx",
+	};
+	char *line = rvss_layout_finding_string(t, &f);
+
+	assert_non_null(line);
+	assert_string_equal(line, "RVSS-L010 vm1/c\\xff.avhdx: differencing "
+			    "disk's parent lies outside the share (parent "
+			    "C:\\\\base.vhdx)");
+	talloc_free(line);
+}
+
 static void test_layout_escape_keeps_utf8(void **state)
 {
 	struct tree *t = *state;
@@ -948,6 +965,7 @@ int main(int argc, char **argv)
 		T(test_layout_findings_streamed_to_callback),
 		T(test_layout_threads_give_the_same_findings),
 		T(test_layout_odd_bytes_in_names),
+		T(test_layout_finding_string),
 		T(test_layout_escape_keeps_utf8),
 		T(test_layout_root_not_a_directory),
 		T(test_layout_root_symlink_refused),
