@@ -337,7 +337,11 @@ done:
 	return ret;
 }
 
-/* mkdir -p for the store: every missing component mode 0700. */
+/*
+ * mkdir -p for the store: every missing component mode 0711.  Users must be
+ * able to traverse the store to reach an exposed shadow copy (the share's
+ * files inside keep their own permissions), but not list it.
+ */
 static int make_store(const char *store)
 {
 	char path[PATH_MAX];
@@ -352,7 +356,7 @@ static int make_store(const char *store)
 			char c = path[i];
 
 			path[i] = '\0';
-			if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			if (mkdir(path, 0711) != 0 && errno != EEXIST) {
 				return -errno;
 			}
 			path[i] = c;

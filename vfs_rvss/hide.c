@@ -96,13 +96,16 @@ int vfs_rvss_openat(vfs_handle_struct *handle, const struct files_struct *dirfsp
 		errno = ENOENT;
 		return -1;
 	}
-	/* Every open of a watched shadow copy looks for recovery first, so
-	 * the copy is sealed before the requester reads it for backup. */
-	if (vfs_rvss_refuse_write(handle) &&
-	    (how->flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) != 0) {
-		errno = EROFS;
-		return -1;
-	}
+	/*
+	 * Every open of a watched shadow copy looks for recovery first, so
+	 * the copy is sealed (read-only flag) before the requester reads it
+	 * for backup.  The open itself is left to the layers below: the
+	 * kernel refuses write opens of a read-only subvolume, and
+	 * shadow_copy2 opens Previous Version paths read-only, as Windows
+	 * does (smbtorture's sc_share_io opens a shadow copy file with write
+	 * access and expects success).  Writes on the handle are refused.
+	 */
+	(void)vfs_rvss_refuse_write(handle);
 	return SMB_VFS_NEXT_OPENAT(handle, dirfsp, smb_fname, fsp, how);
 }
 

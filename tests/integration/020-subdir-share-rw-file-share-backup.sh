@@ -35,7 +35,8 @@ SC=${SC_IDS[0]} SHARE=${EXPOSED[0]}
 SNAP=$(sc_path_of "$SC")
 [ -n "$SNAP" ] || fail "no sc_path recorded in srv_fss.tdb for $SC"
 echo "snap_path: $SNAP"
-assert_contains "$SNAP" "$VOL/.rvss-snapshots/@GMT-" "snap_path in the store"
+# Writable copies live in <store>/.writable (out of shadow_copy2's sight).
+assert_contains "$SNAP" "$VOL/.rvss-snapshots/.writable/@GMT-" "snap_path in the store"
 case $SNAP in
 */projects/share) ;;
 *) fail "snap_path $SNAP is not the share's directory inside the snapshot" ;;
