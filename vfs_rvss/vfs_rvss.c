@@ -16,6 +16,7 @@
 
 #include "fss_state.h"
 #include "gc.h"
+#include "layout.h"
 #include "options.h"
 #include "snapshot.h"
 
@@ -163,6 +164,21 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 	    !config_duration(snum, "expose max age", 7 * 86400, &cfg->expose_max_age)) {
 		goto invalid;
 	}
+	if (!config_bool(snum, "check layout", false, &cfg->check_layout) ||
+	    !config_duration(snum, "check timeout", 10, &cfg->check_timeout)) {
+		goto invalid;
+	}
+	dir = lp_parm_const_string(snum, RVSS_MODULE_NAME, "check depth", "5");
+	if (rvss_parse_count(dir, &cfg->check_depth) != 0) {
+		DBG_ERR("rvss:check depth = '%s' is not a count (0 = unlimited)\n", dir);
+		goto invalid;
+	}
+	if (cfg->check_timeout == 0 || cfg->check_timeout > 45) {
+		DBG_ERR("rvss:check timeout = %llus: must be 1s..45s (a Windows "
+			"client allows 60 s for the whole FSRVP sequence)\n",
+			(unsigned long long)cfg->check_timeout);
+		goto invalid;
+	}
 	dir = lp_parm_const_string(snum, RVSS_MODULE_NAME, "retain", "no");
 	if (rvss_parse_retain(dir, &cfg->retain, &cfg->retain_count,
 			      &cfg->retain_age) != 0) {
@@ -291,6 +307,69 @@ static void reclaim_for(struct vfs_rvss_config *cfg, const char *source)
 	TALLOC_FREE(items);
 }
 
+/*
+ * rvss:check layout: the share-layout rules of fsrvp_agent check (ONTAP's
+ * Remote VSS rules), bounded by rvss:check timeout so that IsPathSupported /
+ * AddToShadowCopySet can never endanger the client's time limits.  A walk
+ * cut short by the bound does not refuse the share; findings do.
+ */
+static bool layout_ok(struct vfs_rvss_config *cfg, const char *path)
+{
+	struct rvss_layout_opts opts;
+	struct rvss_layout_result *res = NULL;
+	const char *skip[2] = { cfg->hide_rel, NULL };
+	struct timespec now;
+	size_t i;
+	int ret;
+
+	if (!cfg->check_layout) {
+		return true;
+	}
+	rvss_layout_opts_init(&opts);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	opts.max_depth = cfg->check_depth;
+	opts.skip_paths = cfg->hide_rel != NULL ? skip : NULL;
+	opts.share_name = cfg->share;
+	opts.deadline_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec +
+			   cfg->check_timeout * 1000000000ULL;
+	opts.threads = 1;
+	opts.max_findings = 20;
+	become_root();
+	ret = rvss_layout_check(talloc_tos(), path, &opts, &res);
+	unbecome_root();
+	if (ret != 0) {
+		DBG_NOTICE("share [%s]: layout check of %s failed: %s\n", cfg->share,
+			   path, strerror(-ret));
+		return false;
+	}
+	if (!res->complete) {
+		DBG_NOTICE("share [%s]: layout check of %s stopped at its bound "
+			   "(rvss:check timeout = %llus); not refusing\n", cfg->share,
+			   path, (unsigned long long)cfg->check_timeout);
+	}
+	for (i = 0; i < res->num_findings; i++) {
+		char *line = rvss_layout_finding_string(talloc_tos(), &res->findings[i]);
+
+		if (res->findings[i].code == RVSS_LAYOUT_INCOMPLETE) {
+			TALLOC_FREE(line);
+			continue;
+		}
+		DBG_NOTICE("share [%s]: layout: %s\n", cfg->share,
+			   line != NULL ? line : "(no memory)");
+		TALLOC_FREE(line);
+		ret = -EXDEV;
+	}
+	if (ret != 0 || res->num_dropped > 0) {
+		DBG_NOTICE("share [%s]: %zu layout finding(s): not a Remote VSS "
+			   "share (rvss:check layout = yes)\n", cfg->share,
+			   res->num_findings + res->num_dropped);
+		TALLOC_FREE(res);
+		return false;
+	}
+	TALLOC_FREE(res);
+	return true;
+}
+
 static NTSTATUS vfs_rvss_snap_check_path(struct vfs_handle_struct *handle,
 					 TALLOC_CTX *mem_ctx,
 					 const char *service_path,
@@ -315,6 +394,10 @@ static NTSTATUS vfs_rvss_snap_check_path(struct vfs_handle_struct *handle,
 			   "%s\n", cfg->share, service_path,
 			   reason != NULL ? reason : strerror(-ret));
 		TALLOC_FREE(reason);
+		return NT_STATUS_NOT_SUPPORTED;
+	}
+	if (!layout_ok(cfg, vol->share_path)) {
+		TALLOC_FREE(vol);
 		return NT_STATUS_NOT_SUPPORTED;
 	}
 	reclaim_for(cfg, vol->subvol_root);

@@ -28,6 +28,9 @@ struct vfs_rvss_config {
 	bool retain;              /* rvss:retain */
 	uint32_t retain_count;
 	uint64_t retain_age;
+	bool check_layout;        /* rvss:check layout */
+	uint32_t check_depth;     /* rvss:check depth (0 = unlimited) */
+	uint64_t check_timeout;   /* rvss:check timeout, seconds */
 	/* The store, when it lies inside this share's tree: */
 	char *hide_rel;           /* relative to the share root */
 
