@@ -48,10 +48,14 @@ $(ASANDIR)/.configured: $(WAF_STAMP)
 unit: build
 	@tests/run-unit.sh $(BUILDDIR)
 
+SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# The core's unit tests and the agent's CLI tests, built with ASan+UBSan.
 unit-asan: $(ASANDIR)/.configured
 	@$(WAF_ASAN) build
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  tests/run-unit.sh $(ASANDIR)
+	@$(SANITIZER_ENV) tests/run-unit.sh $(ASANDIR)
+	@$(SANITIZER_ENV) tests/agent/run.sh $(ASANDIR)
 
 agent: build
 	@tests/agent/run.sh $(BUILDDIR)
