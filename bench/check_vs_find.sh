@@ -17,6 +17,9 @@
 #   RVSS_BENCH_DIR (put the trees here instead of a fresh btrfs),
 #   RVSS_BENCH_NO_COLD=1.
 #
+# Rows: find = find DIR -xdev; check = fsrvp_agent check DIR (all rules);
+# nohl = fsrvp_agent check --no-hardlink-check DIR (no statx per file).
+#
 # Tree shape: 100 directories of 10 subdirectories, each holding empty
 # regular files; depth 3, only directories in the root, so the check
 # qualifies and does all of its per-entry work (one statx per file).
@@ -134,15 +137,17 @@ for n in $ENTRIES; do
 			find "$tree" -xdev >/dev/null
 			"$AGENT" check "$tree" >/dev/null || true
 		fi
-		for tool in find check; do
+		for tool in find check nohl; do
 			secs[$tool]=""
 			mem[$tool]=0
 			for _ in $(seq 1 "$RUNS"); do
 				[ $cache = cold ] && drop_caches
 				if [ $tool = find ]; then
 					set -- $(measure find "$tree" -xdev)
-				else
+				elif [ $tool = check ]; then
 					set -- $(measure "$AGENT" check "$tree")
+				else
+					set -- $(measure "$AGENT" check --no-hardlink-check "$tree")
 				fi
 				secs[$tool]="${secs[$tool]} $1"
 				[ "$2" -gt "${mem[$tool]}" ] && mem[$tool]=$2
@@ -153,8 +158,8 @@ for n in $ENTRIES; do
 			eval "min_$tool=$1; med_$tool=$2"
 		done
 		# shellcheck disable=SC2154
-		"$PY" -c 'import sys; f,c,fm,cm=map(float,sys.argv[1:]); print("          ratio check/find: %.2f (min), %.2f (median)" % (c/f, cm/fm))' \
-			"$min_find" "$min_check" "$med_find" "$med_check"
+		"$PY" -c 'import sys; f,c,n,fm,cm,nm=map(float,sys.argv[1:]); print("          ratio check/find: %.2f (min), %.2f (median); with --no-hardlink-check: %.2f, %.2f" % (c/f, cm/fm, n/f, nm/fm))' \
+			"$min_find" "$min_check" "$min_nohl" "$med_find" "$med_check" "$med_nohl"
 		unset secs mem
 	done
 	rm -rf "$tree"

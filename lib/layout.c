@@ -947,8 +947,10 @@ static bool read_batch(struct walk *w, struct frame *f)
 		e->name_off = (uint32_t)used;
 		e->d_type = de->d_type;
 		/* Symlinks, devices, FIFOs, sockets: d_type says it all. */
-		e->need_stat = de->d_type == DT_DIR || de->d_type == DT_REG ||
-			       de->d_type == DT_UNKNOWN;
+		e->need_stat = de->d_type == DT_DIR ||
+			       de->d_type == DT_UNKNOWN ||
+			       (de->d_type == DT_REG &&
+				!w->opts->skip_hardlinks);
 		e->err = 0;
 		used += len;
 	}
@@ -1032,6 +1034,19 @@ static void enter_dir(struct walk *w, const struct frame *f, const char *name,
 	}
 }
 
+/* The rules for a regular file; @stx NULL: its link count is unknown. */
+static void check_regular(struct walk *w, const struct frame *f,
+			  const char *name, const struct statx *stx)
+{
+	if (f->depth == 0 && !ext_allowed(w, name)) {
+		emit(w, RVSS_LAYOUT_ROOT_FILE, w->path, NULL);
+	}
+	if (stx != NULL && stx->stx_nlink > 1) {
+		count_link(w, stx);
+	}
+	check_vdisk(w, f, name);
+}
+
 static void check_entry(struct walk *w, const struct frame *f,
 			const struct ent *e)
 {
@@ -1055,6 +1070,11 @@ static void check_entry(struct walk *w, const struct frame *f,
 	default:
 		break;
 	}
+	if (!e->need_stat) {
+		/* A regular file by d_type, hard links not wanted. */
+		check_regular(w, f, name, NULL);
+		return;
+	}
 	if (e->err != 0) {
 		if (e->err != ENOENT) { /* ENOENT: removed while we walk */
 			emit(w, RVSS_LAYOUT_UNREADABLE, w->path, "%s",
@@ -1067,13 +1087,7 @@ static void check_entry(struct walk *w, const struct frame *f,
 		enter_dir(w, f, name, stx);
 		return;
 	case S_IFREG:
-		if (f->depth == 0 && !ext_allowed(w, name)) {
-			emit(w, RVSS_LAYOUT_ROOT_FILE, w->path, NULL);
-		}
-		if (stx->stx_nlink > 1) {
-			count_link(w, stx);
-		}
-		check_vdisk(w, f, name);
+		check_regular(w, f, name, stx);
 		return;
 	case S_IFLNK:
 		emit(w, RVSS_LAYOUT_SYMLINK, w->path, NULL);
@@ -1233,7 +1247,7 @@ int rvss_layout_check_fd(TALLOC_CTX *mem_ctx, int root_fd,
 		pool_stop(w.pool);
 		w.pool = NULL;
 	}
-	if (w.err == 0 && w.res->complete) {
+	if (w.err == 0 && w.res->complete && !opts->skip_hardlinks) {
 		/* Link counts mean something only after a complete walk. */
 		report_links(&w);
 	}

@@ -76,6 +76,10 @@ struct rvss_layout_opts {
 	uint64_t deadline_ns;
 	/** Open directories at once, i.e. depth walked (0 = 256). */
 	unsigned max_open_dirs;
+	/** Skip the hard-link rule (RVSS_LAYOUT_HARDLINK).  It is the only
+	 *  rule that needs a statx of every regular file; without it the
+	 *  walk reads directories only, as find does. */
+	bool skip_hardlinks;
 	/** Threads that stat entries (0 or 1: only the calling thread).
 	 *  Helpers run statx only; no rule runs off the calling thread.  A
 	 *  caller whose threads carry different credentials (smbd) keeps 1. */

@@ -41,6 +41,16 @@ json_eval 'd["qualifies"] is False and d["num_findings"] == len(d["findings"]) =
 json_eval 'sorted(f["code"] for f in d["findings"]) == ["RVSS-L001","RVSS-L003","RVSS-L008","RVSS-L009","RVSS-L009","RVSS-L012"]'
 json_eval '"root\\xff.txt" in [f["path"] for f in d["findings"]]'
 
+echo "== --no-hardlink-check skips RVSS-L012 only"
+expect_rc 1 "$AGENT" check --json --no-hardlink-check "$bad"
+json_eval 'd["hardlinks_checked"] is False and d["num_findings"] == 5'
+json_eval '"RVSS-L012" not in [f["code"] for f in d["findings"]]'
+
+echo "== --threads 1 gives the same answer"
+expect_rc 1 "$AGENT" check --json --threads 1 "$bad"
+json_eval 'd["num_findings"] == 6'
+expect_rc 2 "$AGENT" check --threads 0 "$bad"
+
 echo "== --max-depth"
 expect_rc 1 "$AGENT" check --json --max-depth 0 "$bad"
 json_eval '"RVSS-L008" not in [f["code"] for f in d["findings"]]'

@@ -346,6 +346,28 @@ static void test_layout_hardlink_outside(void **state)
 	talloc_free(r);
 }
 
+static void test_layout_hardlink_rule_can_be_skipped(void **state)
+{
+	struct tree *t = *state;
+	struct rvss_layout_opts o;
+	struct rvss_layout_result *r = NULL;
+	char *outside = talloc_asprintf(t, "%s.outside", t->dir);
+
+	rvss_layout_opts_init(&o);
+	o.skip_hardlinks = true;
+	mkdirs(t, "vm1");
+	mkfile(t, "vm1/disk.bin");
+	mkfile(t, "notes.txt");
+	assert_int_equal(linkat(t->fd, "vm1/disk.bin", AT_FDCWD, outside, 0),
+			 0);
+	r = run(t, &o);
+	(void)unlink(outside);
+	/* Only the hard link goes unreported; the root rule still holds. */
+	assert_only(r, RVSS_LAYOUT_ROOT_FILE, "notes.txt");
+	talloc_free(outside);
+	talloc_free(r);
+}
+
 static void test_layout_hardlink_inside_allowed(void **state)
 {
 	struct tree *t = *state;
@@ -945,6 +967,7 @@ int main(int argc, char **argv)
 		T(test_layout_root_file_without_extension),
 		T(test_layout_custom_extensions),
 		T(test_layout_hardlink_outside),
+		T(test_layout_hardlink_rule_can_be_skipped),
 		T(test_layout_hardlink_inside_allowed),
 		T(test_layout_vhdx_parent_inside),
 		T(test_layout_vhdx_parent_missing),
