@@ -304,3 +304,53 @@ handle_close() {
 	wait "$HANDLE_PID_SAVED" 2>/dev/null
 	HANDLE_PID_SAVED=
 }
+
+# ------------------------------------------------------------ the unblock
+
+# new_set_try SHARE: one whole new set with rpcclient (create, expose,
+# read, delete).  Returns 0 when it worked (and was deleted again), 1 when
+# StartShadowCopySet was refused with FSRVP_E_SHADOW_COPY_SET_IN_PROGRESS
+# (a dead set blocks new ones); anything else fails the scenario.
+new_set_try() {
+	local share=${1:-vol} out before
+	before=$(list_subvolumes "$MNT")
+	out=$(rpc "fss_create_expose backup ro $share")
+	case $out in
+	*"shadow-copy set created"*) ;;
+	*0x80042316*|*SHADOW_COPY_SET_IN_PROGRESS*)
+		LAST_BLOCK=$out
+		return 1 ;;
+	*) fail "fss_create_expose: neither created nor blocked: $out" ;;
+	esac
+	SET_ID=$(printf '%s\n' "$out" |
+		sed -n 's/^\([0-9a-f-]\{36\}\): shadow-copy set created$/\1/p')
+	local sc x
+	sc=$(printf '%s\n' "$out" |
+		sed -n 's/^[0-9a-f-]\{36\}(\([0-9a-f-]\{36\}\)): share .* exposed as a snapshot of .*/\1/p')
+	[ -n "$sc" ] || fail "new set created but not exposed: $out"
+	x=$share@{$sc}
+	assert_eq live "$(smb_get "$x" data.txt)" "data.txt through the new set"
+	fss_delete_ok "$share" "$SET_ID" "$sc"
+	assert_subvols "$before" "subvolumes after the new set's delete"
+	return 0
+}
+
+# assert_blocked SHARE: a new set is refused with
+# FSRVP_E_SHADOW_COPY_SET_IN_PROGRESS and creates nothing.
+assert_blocked() {
+	local before
+	before=$(list_subvolumes "$MNT")
+	if new_set_try "${1:-vol}"; then
+		fail "a new set was created although a dead set should block it"
+	fi
+	echo "blocked as expected: $(printf '%s\n' "$LAST_BLOCK" | tail -n 1)"
+	assert_subvols "$before" "subvolumes after the blocked create"
+}
+
+# wait_rpcd_fsrvp_exit [SECONDS]: until our rpcd_fsrvp has exited on its own
+# (rpcd_fsrvp:idle_seconds), so that the next FSRVP call starts a fresh one
+# that reloads srv_fss.tdb.  Polls without connecting.
+wait_rpcd_fsrvp_exit() {
+	no_rpcd_fsrvp() { [ -z "$(rpcd_fsrvp_pids)" ]; }
+	wait_until "${1:-90}" "rpcd_fsrvp idle exit" no_rpcd_fsrvp
+}
