@@ -354,3 +354,122 @@ wait_rpcd_fsrvp_exit() {
 	no_rpcd_fsrvp() { [ -z "$(rpcd_fsrvp_pids)" ]; }
 	wait_until "${1:-90}" "rpcd_fsrvp idle exit" no_rpcd_fsrvp
 }
+
+# ------------------------------------------------------------ crash at a step
+
+# life_crash_after STAGE VICTIM: the body of the kill -9 scenarios (14N).
+# A requester drives an auto-recovery set (file_share_backup, rw) one step
+# at a time: start, add, commit, expose (+ mapping), recovery; right after
+# STAGE (add|commit|expose|recovery) VICTIM (rpcd_fsrvp|smbd) is killed
+# with SIGKILL, the requester vanishes with it, and what is needed is
+# restarted (samba-dcerpcd starts a new rpcd_fsrvp on demand; a killed
+# smbd is started again).  Then, per stage, what Samba reloads is asserted
+# (a committed set blocks new sets: asserted first), `fsrvp_agent gc`
+# (polled, bounded) reclaims or seals, the unblock is waited for, and at
+# the end: nothing orphaned, the live share unchanged, a new set works.
+life_crash_after() {
+	local stage=$1 victim=$2 set sc snap="" root="" x=""
+
+	step "set-up (fss: sequence timeout = 2, rpcd_fsrvp:idle_seconds = 3)"
+	life_setup
+	FSS_SEQUENCE_TIMEOUT=2 smb_conf_begin "rpcd_fsrvp:idle_seconds = 3"
+	add_share vol "$VOL" "vfs objects = rvss" "rvss:reclaim grace = 5s"
+	make_users
+	smbd_start
+
+	step "the requester, one step at a time, up to $stage"
+	step_client_start
+	sc 'start file_share_backup,rw'
+	assert_hres S_OK start
+	set=$(jget "$R" set_id)
+	sc "add $set vol"
+	assert_hres S_OK add
+	sc=$(jget "$R" sc_id)
+	if [ "$stage" != add ]; then
+		sc "commit $set"
+		assert_hres S_OK commit
+		snap=$(sc_path_of "$sc")
+		[ -n "$snap" ] || fail "no sc_path for $sc after commit"
+		root=$(snap_root_of "$snap")
+		assert_subvol "$root"
+	fi
+	if [ "$stage" = expose ] || [ "$stage" = recovery ]; then
+		sc "expose $set"
+		assert_hres S_OK expose
+		sc "mapping $set $sc vol"
+		assert_hres S_OK mapping
+		x=$(jget "$R" exposed_share)
+		assert_eq live "$(smb_get "$x" data.txt)" "read through $x"
+	fi
+	if [ "$stage" = recovery ]; then
+		sc "recovery $set"
+		assert_hres S_OK recovery
+	fi
+
+	step "kill -9 $victim after $stage; restart what is needed"
+	case $victim in
+	rpcd_fsrvp) kill_rpcd_fsrvp KILL ;;
+	smbd) kill9_smbd ;;
+	*) fail "unknown victim $victim" ;;
+	esac
+	step_client_vanish
+	if [ "$victim" = smbd ]; then
+		smbd_start
+	fi
+	echo "srv_fss.tdb after the crash: $(tdb_fss_dump | tr '\n' ' ')"
+	assert_live_unchanged
+
+	case $stage in
+	add)
+		step "nothing was committed: no snapshot, no block"
+		assert_no_orphans "no snapshot after a crash before commit"
+		agent gc || fail "fsrvp_agent gc failed"
+		;;
+	commit)
+		step "the reloaded committed set blocks new sets (Samba)"
+		assert_blocked vol
+		step "gc reclaims the snapshot once the set is dead, and removes the set from srv_fss.tdb"
+		reclaimed() {
+			agent gc >/dev/null || fail "fsrvp_agent gc failed"
+			[ "$(list_subvolumes "$MNT")" = "$SUBVOLS0" ]
+		}
+		wait_until 120 "gc reclaims $root" reclaimed
+		grep "^reclaim $root" -A1 "$LOGS/agent.log"
+		assert_not_contains "$(tdb_fss_dump)" "set $set" "srv_fss.tdb after gc"
+		step "the unblock: once rpcd_fsrvp has reloaded, new sets work"
+		wait_rpcd_fsrvp_exit 90
+		;;
+	expose|recovery)
+		if [ "$stage" = recovery ]; then
+			step "gc seals the recovered writable copy (btrfs read-only flag)"
+			agent gc || fail "fsrvp_agent gc failed"
+			assert_subvol "$root"
+			assert_eq "ro=true" "$(btrfs property get -ts "$root" ro)" \
+				"ro flag of the recovered copy after gc"
+			out=$(smbc "$x" "put /etc/hostname sealed-test.txt")
+			assert_contains "$out" NT_STATUS_ "write to the sealed copy after the crash"
+			assert_not_exists "$snap/sealed-test.txt"
+		fi
+		step "the exposed set is reclaimed by gc --expose-max-age 5s, its share removed"
+		reclaimed() {
+			agent gc --expose-max-age 5s >/dev/null || fail "fsrvp_agent gc failed"
+			[ "$(list_subvolumes "$MNT")" = "$SUBVOLS0" ]
+		}
+		wait_until 60 "gc --expose-max-age 5s reclaims $root" reclaimed
+		grep -q "removed exposed share $x" "$LOGS/agent.log" ||
+			fail "gc did not remove the exposed share $x"
+		if net -s "$CONF" conf showshare "$x" >/dev/null 2>&1; then
+			fail "exposed share $x still in the registry"
+		fi
+		;;
+	esac
+
+	step "nothing orphaned; live share unchanged; a new set works"
+	assert_no_orphans
+	assert_live_unchanged
+	new_set_try vol || fail "a new set is blocked at the end: $LAST_BLOCK"
+	assert_no_orphans
+	agent gc >/dev/null || fail "final fsrvp_agent gc failed"
+	assert_no_orphans
+	echo OK
+}
