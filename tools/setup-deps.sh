@@ -6,7 +6,7 @@ set -eu
 PKGS="samba samba-vfs-modules smbclient samba-testsuite python3-samba
 samba-common-bin tdb-tools btrfs-progs libbtrfsutil-dev libcmocka-dev
 libtalloc-dev libtevent-dev libtdb-dev build-essential pkg-config dpkg-dev
-util-linux e2fsprogs attr acl clang libclang-rt-14-dev"
+util-linux e2fsprogs attr acl clang libclang-rt-14-dev gnuplot-nox"
 
 missing=""
 for p in $PKGS; do
