@@ -44,7 +44,7 @@ for run in $(seq 1 "$RUNS"); do
 
 	step "run $run/$RUNS: smbtorture rpc.fsrvp"
 	out=$LOGS/smbtorture.run$run.log
-	smbtorture "ncacn_np:127.0.0.1" -p "$SMB_PORT" \
+	timeout -k 10 900 smbtorture "ncacn_np:127.0.0.1" -p "$SMB_PORT" \
 		-U "$ADMIN_USER%$ADMIN_PASS" \
 		--option="fss:sequence timeout=1" \
 		--option="torture:progress=no" \

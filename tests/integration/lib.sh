@@ -44,6 +44,8 @@ E_ACCESSDENIED=0x80070005
 # default (uid 0, which Samba treats as an administrator).
 # RVSS_ADMIN_USER=rvssadmin runs every scenario as the backup operator.
 ADMIN_USER=${RVSS_ADMIN_USER:-root}
+# Longest a single client command may take before it counts as hung (s).
+CLIENT_TIMEOUT=${RVSS_CLIENT_TIMEOUT:-300}
 ADMIN_PASS='Adm1n-pass!'
 # The backup operator: a plain Unix account holding SeBackupPrivilege (and
 # SeDiskOperatorPrivilege), as a Windows backup service account would be.
@@ -489,8 +491,9 @@ smbd_start() {
 rvss_watchdog() {
 	[ -z "${RVSS_WATCHDOG:-}" ] || return 0
 	(
-		trap '' INT HUP
-		trap 'exit 0' TERM
+		# deaf to signals sent to the whole process group (timeout(1)
+		# signals its group): only the cleanup stops it, with KILL
+		trap '' INT TERM HUP USR1
 		while kill -0 "$RVSS_MAIN" 2>/dev/null; do
 			sleep 1 &
 			wait $!
@@ -585,6 +588,8 @@ rpcd_fsrvp_pids() {
 rvss_cleanup() {
 	local rc=$?
 	trap - EXIT
+	# finish the cleanup even when a signal arrives meanwhile
+	trap '' INT TERM HUP USR1
 	smbd_stop
 	local i m
 	sync
@@ -602,7 +607,7 @@ rvss_cleanup() {
 		fi
 	done
 	if [ -n "${RVSS_WATCHDOG:-}" ]; then
-		kill "$RVSS_WATCHDOG" 2>/dev/null
+		kill -KILL "$RVSS_WATCHDOG" 2>/dev/null
 		wait "$RVSS_WATCHDOG" 2>/dev/null
 	fi
 	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
@@ -627,7 +632,8 @@ rpc() {
 		cred=$2
 		shift 2
 	fi
-	out=$(rpcclient -s "$CONF" -p "$SMB_PORT" 127.0.0.1 -U "$cred" \
+	# timeout: a guard against a hung server, not a timing assertion
+	out=$(timeout -k 10 "$CLIENT_TIMEOUT" rpcclient -s "$CONF" -p "$SMB_PORT" 127.0.0.1 -U "$cred" \
 		-c "$*" 2>&1)
 	rc=$?
 	printf '[%s] $ rpcclient -c "%s" (rc %s)\n%s\n' "$(date +%T.%3N)" "$*" "$rc" "$out" \
@@ -646,7 +652,7 @@ smbc() {
 	fi
 	share=$1
 	shift
-	out=$(smbclient -s "$CONF" -p "$SMB_PORT" "//127.0.0.1/$share" \
+	out=$(timeout -k 10 "$CLIENT_TIMEOUT" smbclient -s "$CONF" -p "$SMB_PORT" "//127.0.0.1/$share" \
 		-U "$cred" -c "$*" 2>&1)
 	rc=$?
 	printf '[%s] $ smbclient //127.0.0.1/%s -c "%s" (rc %s)\n%s\n' \

@@ -39,9 +39,15 @@ for t in "$HERE"/[0-9][0-9][0-9]-*.sh; do
 	rm -rf "$dir"
 	mkdir -p "$dir"
 	t0=$(date +%s)
+	# timeout: a guard against a hung scenario, not a timing assertion
+	# (TERM runs the scenario's own cleanup; its watchdog covers KILL)
 	RVSS_BUILDDIR=$BUILDDIR RVSS_LOGDIR=$dir RVSS_IN_NS= \
+		timeout -k 30 "${RVSS_SCENARIO_TIMEOUT:-1200}" \
 		bash "$t" >"$dir/output.log" 2>&1 </dev/null
 	rc=$?
+	if [ $rc = 124 ] || [ $rc = 137 ]; then
+		echo "FAIL: scenario timed out (RVSS_SCENARIO_TIMEOUT)" >>"$dir/output.log"
+	fi
 	secs=$(($(date +%s) - t0))
 	if [ $rc = 0 ]; then
 		passed=$((passed + 1))
