@@ -11,10 +11,7 @@
 #undef DBGC_CLASS
 #define DBGC_CLASS vfs_rvss_debug_level
 
-/*
- * The path of @smb_fname relative to the share root, or NULL when nothing
- * is hidden on this share (the common, cheap case).
- */
+/* The path of @smb_fname relative to the share root ("" = the root). */
 static char *rel_path(TALLOC_CTX *mem_ctx, vfs_handle_struct *handle,
 		      const struct files_struct *dirfsp,
 		      const struct smb_filename *smb_fname)
@@ -24,7 +21,7 @@ static char *rel_path(TALLOC_CTX *mem_ctx, vfs_handle_struct *handle,
 	const char *name = smb_fname->base_name;
 	size_t n;
 
-	if (cfg == NULL || cfg->hide_rel == NULL || name == NULL) {
+	if (cfg == NULL || name == NULL) {
 		return NULL;
 	}
 	if (name[0] == '/') {
@@ -52,16 +49,72 @@ static char *rel_path(TALLOC_CTX *mem_ctx, vfs_handle_struct *handle,
 	}
 }
 
+/* Is @dir (absolute) the root directory of a btrfs subvolume? */
+static bool subvolume_root(const char *dir)
+{
+	struct stat st;
+
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == 256;
+}
+
+/*
+ * Is @rel inside some subvolume's snapshot store?  Not only this share's
+ * own store: a share may enclose other subvolumes (e.g. the filesystem's
+ * top level), whose stores must not be reachable through it either.  A
+ * relative store is <subvolume root>/<snapshot dir>, so look for
+ * <snapshot dir> at a component boundary of @rel whose parent is a
+ * subvolume root (a stat only when the name matches); an absolute store
+ * is compared as a path.
+ */
+static bool in_any_store(vfs_handle_struct *handle, const struct vfs_rvss_config *cfg,
+			 const char *rel)
+{
+	const char *dir = cfg->snapshot_dir;
+	size_t n = strlen(dir);
+	const char *p;
+
+	if (dir[0] == '/') {
+		char *full = talloc_asprintf(talloc_tos(), "%s/%s",
+					     handle->conn->connectpath, rel);
+		bool ret = full != NULL && strncmp(full, dir, n) == 0 &&
+			   (full[n] == '\0' || full[n] == '/');
+
+		TALLOC_FREE(full);
+		return ret;
+	}
+	for (p = strstr(rel, dir); p != NULL; p = strstr(p + 1, dir)) {
+		char *parent;
+		bool ret;
+
+		if ((p != rel && p[-1] != '/') || (p[n] != '\0' && p[n] != '/')) {
+			continue;
+		}
+		parent = talloc_asprintf(talloc_tos(), "%s/%.*s", handle->conn->connectpath,
+					 (int)(p - rel), rel);
+		ret = parent != NULL && subvolume_root(parent);
+		TALLOC_FREE(parent);
+		if (ret) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool hidden(vfs_handle_struct *handle, const struct files_struct *dirfsp,
 		   const struct smb_filename *smb_fname)
 {
-	char *rel = rel_path(talloc_tos(), handle, dirfsp, smb_fname);
+	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
+	char *rel;
 	bool ret;
 
+	if (cfg == NULL || !cfg->hide_store) {
+		return false;
+	}
+	rel = rel_path(talloc_tos(), handle, dirfsp, smb_fname);
 	if (rel == NULL) {
 		return false;
 	}
-	ret = vfs_rvss_hidden(vfs_rvss_config(handle), rel);
+	ret = vfs_rvss_hidden(cfg, rel) || in_any_store(handle, cfg, rel);
 	if (ret) {
 		DBG_DEBUG("hiding %s (snapshot store)\n", rel);
 	}
@@ -78,7 +131,7 @@ struct dirent *vfs_rvss_readdir(vfs_handle_struct *handle, RVSS_READDIR_ARGS)
 		struct smb_filename fn = { 0 };
 
 		d = RVSS_READDIR_NEXT(handle);
-		if (d == NULL || cfg == NULL || cfg->hide_rel == NULL) {
+		if (d == NULL || cfg == NULL || !cfg->hide_store) {
 			return d;
 		}
 		fn.base_name = d->d_name;
