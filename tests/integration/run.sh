@@ -61,7 +61,7 @@ for t in "$HERE"/[0-9][0-9][0-9]-*.sh; do
 		printf 'FAIL  %-40s (%ss, rc %s) log: %s\n' "$name" "$secs" "$rc" \
 			"$dir/output.log"
 		# the failure message, without the log tails that follow it
-		awk '/^FAIL/ { on = 1 } /^--- last/ { exit } on' \
+		awk '/^FAIL/ { on = 1 } /^---/ { on = 0; next } on' \
 			"$dir/output.log" | head -n 6 | sed 's/^/      /'
 		if [ "${RVSS_STOP_AT_FIRST_FAILURE:-}" = 1 ]; then
 			break
