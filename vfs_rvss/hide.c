@@ -74,10 +74,18 @@ static bool in_any_store(vfs_handle_struct *handle, const struct vfs_rvss_config
 	const char *p;
 
 	if (dir[0] == '/') {
-		char *full = talloc_asprintf(talloc_tos(), "%s/%s",
-					     handle->conn->connectpath, rel);
-		bool ret = full != NULL && strncmp(full, dir, n) == 0 &&
-			   (full[n] == '\0' || full[n] == '/');
+		/* An exposed shadow copy lives inside the store: its own tree
+		 * is what it serves. */
+		const char *cp = handle->conn->connectpath;
+		char *full;
+		bool ret;
+
+		if (strncmp(cp, dir, n) == 0 && (cp[n] == '\0' || cp[n] == '/')) {
+			return false;
+		}
+		full = talloc_asprintf(talloc_tos(), "%s/%s", cp, rel);
+		ret = full != NULL && strncmp(full, dir, n) == 0 &&
+		      (full[n] == '\0' || full[n] == '/');
 
 		TALLOC_FREE(full);
 		return ret;
