@@ -66,6 +66,11 @@
 	# keep the last 7 completed shadow copies for a week as Previous
 	# Versions (restores of a database file to an earlier state)
 	rvss:retain = 7, 7d
+	# ONTAP's share rules at IsPathSupported (see smb.conf.hyperv); the
+	# default list of files allowed at the root includes .mdf .ndf .ldf
+	#rvss:check layout = no
+	#rvss:check depth = 5
+	#rvss:check timeout = 10s
 
 	shadow:snapdir = .rvss-snapshots
 	shadow:format = @GMT-%Y.%m.%d-%H.%M.%S
@@ -89,6 +94,9 @@
 	#rvss:reclaim grace = 10m
 	#rvss:expose max age = 7d
 	rvss:retain = 7, 7d
+	#rvss:check layout = no
+	#rvss:check depth = 5
+	#rvss:check timeout = 10s
 	shadow:snapdir = .rvss-snapshots
 	shadow:format = @GMT-%Y.%m.%d-%H.%M.%S
 	shadow:localtime = no

@@ -263,7 +263,7 @@ rvss_bind() {	# SRC DST
 # make_btrfs NAME [SIZE]: a loop-mounted btrfs at $WORK/NAME; prints nothing,
 # sets MNT to its mount point (the last one made).
 make_btrfs() {
-	local name=$1 size=${2:-1G} img dev
+	local name=$1 size=${2:-1G} img
 	img=$WORK/$name.img
 	truncate -s "$size" "$img" || fail "truncate $img"
 	mkfs.btrfs -q -f "$img" >>"$LOGS/setup.log" 2>&1 || fail "mkfs.btrfs $img"
@@ -286,7 +286,7 @@ loop_mount() {
 
 # make_ext4 NAME [SIZE]: a loop-mounted ext4 (a non-btrfs share path).
 make_ext4() {
-	local name=$1 size=${2:-64M} img dev
+	local name=$1 size=${2:-64M} img
 	img=$WORK/$name.img
 	truncate -s "$size" "$img" || fail "truncate $img"
 	mkfs.ext4 -q -F "$img" >>"$LOGS/setup.log" 2>&1 || fail "mkfs.ext4 $img"
