@@ -14,13 +14,13 @@
 # configuration, state and services are not touched, and everything the
 # demo starts or mounts is gone when it ends.
 #
-# The FSRVP client is the Samba account of root (uid 0, which Samba treats
-# as an administrator); DEMO_USER=rvssadmin runs it as a backup operator
-# instead (a plain account holding SeBackupPrivilege).
+# The FSRVP client is a backup operator, as a Windows backup application's
+# service account would be: the plain account rvssadmin (not root) holding
+# SeBackupPrivilege.  DEMO_USER=root runs it as uid 0 instead.
 
 RVSS_BUILDDIR=${1:-${RVSS_BUILDDIR:-build}}
 export RVSS_BUILDDIR
-export RVSS_ADMIN_USER=${DEMO_USER:-root}
+export RVSS_ADMIN_USER=${DEMO_USER:-rvssadmin}
 . "$(dirname "$0")/../tests/integration/lib.sh" || exit 1
 rvss_init "$@"
 
