@@ -217,6 +217,10 @@ def section_size(doc, res, docs, headline):
                         % (SIZE_NAMES[big], ratio(v[0], base[0]),
                            ratio(v[1], base[1]), ratio(v[3], base[3]),
                            ratio(v[4], v[2])))
+    check = [med(core.get((s, 'rvss_check'), [])) for s in sizes]
+    doc('rvss_snap_check alone, part of rvss_snap_create (median ms): ' + ', '.join(
+        '%s %s' % (SIZE_NAMES.get(s, s), fmt(d)) for s, d in zip(sizes, check)))
+    doc()
     delete = [med(core.get((s, 'rvss_delete'), [])) for s in sizes]
     doc('rvss_snap_delete (median ms): ' + ', '.join(
         '%s %s' % (SIZE_NAMES.get(s, s), fmt(d)) for s, d in zip(sizes, delete)))
@@ -358,50 +362,62 @@ def section_scale(doc, res, headline):
         if one and many:
             c1 = med(d[(one[0], 'commit')])
             cn = med(d[(many[0], 'commit')])
-            s = ('Set of 64 shares: Commit %s ms on one subvolume, %s ms on '
-                 '64 subvolumes' % (fmt(c1), fmt(cn)))
+            n = many[0].split(':')[1].replace('subvol', '')
+            s = ('Set of %s shares: Commit %s ms on one subvolume, %s ms on '
+                 '%s subvolumes' % (n, fmt(c1), fmt(cn), n))
             if btr:
                 cb = med(d[(btr[0], 'commit')])
-                s += ' (vfs_btrfs on 64 subvolumes %s ms, rvss/vfs_btrfs %s)' % (
-                    fmt(cb), ratio(cn, cb))
+                s += ' (vfs_btrfs on %s subvolumes %s ms, rvss/vfs_btrfs %s)' % (
+                    n, fmt(cb), ratio(cn, cb))
             headline.append(s)
     r = read_jsonl(os.path.join(res, 'retained.jsonl'))
     lines = read_lines(os.path.join(res, 'retained.txt'))
     if r or lines:
         lists = collections.defaultdict(list)
         agent = []
+        agent_lines = 0
         kv = {}
         for w in lines:
             if len(w) == 4 and w[1] == 'list':
                 lists[w[0]].append((float(w[2]) / 1000.0, int(w[3])))
             elif w[0] == 'agent_list':
                 agent.append(float(w[1]) / 1000.0)
+                agent_lines = int(w[2])
             elif len(w) == 2:
                 kv[w[0]] = w[1]
-        labels = []
+        n_ret = None
         for (l, _op) in r:
-            if l not in labels:
-                labels.append(l)
-        doc('Retained snapshots: the share\'s subvolume holds N read-only '
-            'snapshots recorded as retained in the catalog.  Catalog listing '
-            '= open + rvss_catalog_list (median of 5, ms); Commit over FSRVP '
-            '(median, ms).')
+            if l.endswith('retained'):
+                n_ret = l.split(':')[1].replace('retained', '')
+
+        def c(label, op='commit'):
+            return med(r.get(('rvss:' + label, op), []))
+
+        doc('Retained snapshots: share rret\'s subvolume gets N read-only '
+            'snapshots (rvss_snap_create with hourly time stamps, recorded '
+            'as retained in the server\'s catalog); its twin rret0 (same '
+            'tree, own subvolume) gets none.  FSRVP cycles alternate the '
+            'two shares, before and after; medians, ms.  Catalog listing = '
+            'open + rvss_catalog_list (median of 5).')
         doc()
-        rows = []
-        for key, lab in zip(sorted(lists, key=lambda k: int(k.split('r')[0])),
-                            labels):
+        rows = [['before: no snapshots, empty catalog',
+                 fmt(c('before')), fmt(c('before', 'delete')),
+                 fmt(c('before-twin')), fmt(c('before-twin', 'delete'))],
+                ['after: %s retained on rret, %s records in the catalog'
+                 % (n_ret, n_ret),
+                 fmt(c('%sretained' % n_ret)),
+                 fmt(c('%sretained' % n_ret, 'delete')),
+                 fmt(c('twin')), fmt(c('twin', 'delete'))]]
+        doc.table(['', 'rret Commit', 'rret Delete', 'rret0 (twin) Commit',
+                   'rret0 (twin) Delete'], rows)
+        lrows = []
+        for key in sorted(lists, key=lambda k: int(k.split('r')[0])):
             ls = lists[key]
-            rows.append([key.replace('retained', ''),
-                         str(ls[0][1]), fmt(med([x for x, _ in ls])),
-                         fmt(med(r.get((lab, 'commit'), []))),
-                         fmt(med(r.get((lab, 'delete'), [])))])
-        doc.table(['retained', 'records listed', 'catalog list',
-                   'FSRVP Commit', 'FSRVP Delete'], rows)
+            lrows.append([str(ls[0][1]), fmt(med([x for x, _ in ls]))])
         if agent:
-            doc('`fsrvp_agent list` with the retained snapshots: %s ms '
-                '(median of %d, process start included).' % (fmt(med(agent)),
-                                                             len(agent)))
-            doc()
+            lrows.append(['`fsrvp_agent list` (%d lines)' % agent_lines,
+                          fmt(med(agent))])
+        doc.table(['catalog records', 'list (ms)'], lrows)
         if 'fill_mean_us' in kv:
             doc('Creating the retained snapshots: %s ms per rvss_snap_create on '
                 'average (%s ms in all); removing them with rvss_snap_delete: '
@@ -410,12 +426,14 @@ def section_scale(doc, res, headline):
                                   kv.get('drain_total_ms', '?'),
                                   kv.get('drain_count', '?')))
             doc()
-        if len(labels) >= 2:
-            c0 = med(r.get((labels[0], 'commit'), []))
-            c1 = med(r.get((labels[-1], 'commit'), []))
-            headline.append('Commit with %s retained snapshots: %s ms vs %s ms '
-                            'with none (%s)' % (labels[-1].split(':')[1].replace(
-                                'retained', ''), fmt(c1), fmt(c0), ratio(c1, c0)))
+        if n_ret:
+            c1 = c('%sretained' % n_ret)
+            headline.append('Commit on a share whose subvolume holds %s retained '
+                            'snapshots: %s ms vs %s ms on its twin without '
+                            '(%s, alternating); before: %s vs %s ms'
+                            % (n_ret, fmt(c1), fmt(c('twin')),
+                               ratio(c1, c('twin')), fmt(c('before')),
+                               fmt(c('before-twin'))))
 
 
 def main():

@@ -111,6 +111,9 @@ note() { printf '%s\n' "$*" | tee -a "$OUT/notes.txt"; }
 } >"$OUT/machine.txt"
 step "machine"
 cat "$OUT/machine.txt"
+# Other work on the machine shows in every figure; the comparisons
+# alternate their sides so that it falls on both alike.
+note "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ------------------------------------------------------------- tools
 step "build bench/rvss_bench.c against $RVSS_BUILDDIR/librvsscore.a"
@@ -173,8 +176,9 @@ for i in $(seq 1 "$NSHARES"); do
 	populate "$FS/v$i" 0
 	echo "share $i" >"$FS/v$i/file.txt"
 done
-# retained snapshots
+# retained snapshots: one share that gets them, a twin that does not
 populate "$FS/ret" 1000
+populate "$FS/ret0" 1000
 sync
 
 # ------------------------------------------------------------- smbd
@@ -193,14 +197,22 @@ for i in $(seq 1 "$NSHARES"); do
 	add_share "bv$i" "$FS/v$i" "${BTRFS_LINES[@]}"
 done
 add_share rret "$FS/ret" "vfs objects = rvss"
+add_share rret0 "$FS/ret0" "vfs objects = rvss"
 make_users
 smbd_start
 STATE_DIR=$(testparm -s --parameter-name='state directory' "$CONF" 2>/dev/null)
 CATALOG=$STATE_DIR/rvss.tdb
 
-fsrvp() {	# ARGS... (fsrvp_bench.py)
+# fsrvp ARGS...: bench/fsrvp_bench.py against our server; its stderr (the
+# Python bindings' loadparm chatter) goes to a log, shown on failure.
+fsrvp() {
+	local rc
 	"$PY" "$BENCH_SRC/fsrvp_bench.py" -s "$CONF" -p "$SMB_PORT" \
-		-U "$ADMIN_USER%$ADMIN_PASS" "$@" --settle "$FS"
+		-U "$ADMIN_USER%$ADMIN_PASS" "$@" --settle "$FS" \
+		2>>"$LOGS/fsrvp_bench.stderr"
+	rc=$?
+	[ "$rc" = 0 ] || tail -n 5 "$LOGS/fsrvp_bench.stderr" >&2
+	return "$rc"
 }
 
 # ------------------------------------------------------------- 1. per call
@@ -225,7 +237,9 @@ step "2. Commit vs share size: rvss_snap_create, bare ioctl, cp --reflink, cp"
 BENCH_CAT=$WORK/bench-catalog.tdb
 for s in "${SIZES[@]}"; do
 	echo "-- $s"
-	"$BENCH" snap "$BENCH_CAT" "$FS/$s" "$FS/bare" "$SNAPS" |
+	# the bare ioctl snapshots into SUBVOL/.snapshots, where vfs_btrfs
+	# puts its own (rvss: SUBVOL/.rvss-snapshots)
+	"$BENCH" snap "$BENCH_CAT" "$FS/$s" "$FS/$s/.snapshots" "$SNAPS" |
 		sed "s/^/$s /" >>"$OUT/size-core.txt" || fail "snap $s"
 	reps=3
 	case $s in f1000000 | d20g) reps=1 ;; esac
@@ -255,20 +269,26 @@ join_shares() {	# PREFIX
 	for i in $(seq 1 "$NSHARES"); do out="$out,$1$i"; done
 	echo "${out#,}"
 }
-fsrvp set --shares "$(join_shares one)" --label "rvss:1subvol" --n 5 --warmup 1 \
-	>>"$OUT/scale.jsonl" || fail "set of $NSHARES shares on one subvolume"
-settle
-fsrvp set --shares "$(join_shares rv)" --label "rvss:${NSHARES}subvol" --n 5 --warmup 1 \
-	>>"$OUT/scale.jsonl" || fail "set of $NSHARES shares on $NSHARES subvolumes"
-settle
-fsrvp set --shares "$(join_shares bv)" --label "vfs_btrfs:${NSHARES}subvol" --n 5 \
-	--warmup 1 --pause 1.1 >>"$OUT/scale.jsonl" ||
-	fail "vfs_btrfs set of $NSHARES shares"
-settle
+# Alternate the three kinds of set, round by round, so that load from
+# elsewhere on the machine falls on all of them alike; round 0 also runs
+# one unrecorded warm-up set of each kind.
+for r in 0 1 2 3 4; do
+	w=0
+	[ "$r" = 0 ] && w=1
+	fsrvp set --shares "$(join_shares one)" --label "rvss:1subvol" --n 1 \
+		--warmup "$w" >>"$OUT/scale.jsonl" ||
+		fail "set of $NSHARES shares on one subvolume"
+	fsrvp set --shares "$(join_shares rv)" --label "rvss:${NSHARES}subvol" --n 1 \
+		--warmup "$w" >>"$OUT/scale.jsonl" ||
+		fail "set of $NSHARES shares on $NSHARES subvolumes"
+	fsrvp set --shares "$(join_shares bv)" --label "vfs_btrfs:${NSHARES}subvol" \
+		--n 1 --warmup "$w" --pause 1.1 >>"$OUT/scale.jsonl" ||
+		fail "vfs_btrfs set of $NSHARES shares"
+done
 
 step "4. $RETAINED retained snapshots: catalog listing and Commit"
-fsrvp cycles --shares rret --labels "rvss:0retained" --n "$SIZE_CYCLES" \
-	>>"$OUT/retained.jsonl" || fail "FSRVP cycles before retained"
+fsrvp cycles --shares rret,rret0 --labels "rvss:before,rvss:before-twin" \
+	--n "$SIZE_CYCLES" >>"$OUT/retained.jsonl" || fail "FSRVP cycles before retained"
 "$BENCH" list "$CATALOG" 5 | sed 's/^/0retained /' >>"$OUT/retained.txt"
 t0=$(now_ns)
 "$BENCH" fill "$CATALOG" "$FS/ret" rret "$RETAINED" 3600 >>"$OUT/retained.txt" ||
@@ -287,8 +307,10 @@ if "$AGENT" list --help >/dev/null 2>&1; then
 else
 	note "fsrvp_agent list does not exist yet: listing timed with rvss_catalog_list (open + list) only"
 fi
-fsrvp cycles --shares rret --labels "rvss:${RETAINED}retained" --n "$SIZE_CYCLES" \
-	>>"$OUT/retained.jsonl" || fail "FSRVP cycles with retained"
+# alternating: the share with the retained snapshots and its twin without
+# (the catalog holds the records either way)
+fsrvp cycles --shares rret,rret0 --labels "rvss:${RETAINED}retained,rvss:twin" \
+	--n "$SIZE_CYCLES" >>"$OUT/retained.jsonl" || fail "FSRVP cycles with retained"
 "$BENCH" drain "$CATALOG" "$FS/ret" >>"$OUT/retained.txt" || fail "drain retained"
 settle
 
@@ -328,6 +350,7 @@ else
 fi
 
 smbd_stop
+note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ------------------------------------------------------------- report
 step "report"

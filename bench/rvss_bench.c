@@ -209,11 +209,12 @@ static uint64_t time_rvss_delete(const struct rvss_target *t, const char *base,
 
 /*
  * snap CATALOG SUBVOL STOREDIR N: N alternating samples of
- *   rvss   rvss_snap_create(SUBVOL) (check, catalog record, ioctl)
- *   ioctl  the bare BTRFS_IOC_SNAP_CREATE_V2 of SUBVOL into STOREDIR
+ *   rvss_check  rvss_snap_check(SUBVOL) alone (part of the create)
+ *   rvss        rvss_snap_create(SUBVOL) (check, catalog record, ioctl)
+ *   ioctl       the bare BTRFS_IOC_SNAP_CREATE_V2 of SUBVOL into STOREDIR
  * each preceded by sync() and followed (untimed) by deleting the snapshot
- * and waiting for btrfs's cleaner.  Prints "rvss US", "ioctl US",
- * "rvss_delete US".
+ * and waiting for btrfs's cleaner.  Prints "rvss_check US", "rvss US",
+ * "rvss_delete US", "ioctl US".
  */
 static int cmd_snap(int argc, char **argv)
 {
@@ -245,6 +246,20 @@ static int cmd_snap(int argc, char **argv)
 		uint64_t d;
 		int ret;
 
+		sync();
+		{
+			struct rvss_volume *vol = NULL;
+			char *reason = NULL;
+			uint64_t t0 = now_ns();
+
+			ret = rvss_snap_check(tmp, t.share_path, RVSS_DEFAULT_SNAPSHOT_DIR,
+					      &vol, &reason);
+			d = now_ns() - t0;
+			if (ret != 0) {
+				die("rvss_snap_check", ret);
+			}
+			printf("rvss_check %.1f\n", d / 1e3);
+		}
 		sync();
 		d = time_rvss_create(tmp, &t, time(NULL), &base, &snap);
 		printf("rvss %.1f\n", d / 1e3);
