@@ -105,34 +105,38 @@ kill_rpcd_fsrvp() {
 	fail "rpcd_fsrvp $pids still alive after kill -$sig"
 }
 
-# kill9_smbd: kill -9 of our main smbd; what it started (samba-dcerpcd,
-# rpcd_*, smbd children: the processes of its session) is then stopped by
-# PID, as a crashed service would be cleaned up by its supervisor.
+# kill9_smbd: kill -9 of our main smbd; then what it started is stopped by
+# PID, as systemd stops the rest of a crashed smbd.service's cgroup before
+# restarting it.  samba-dcerpcd leaves smbd's session (it daemonises), so
+# the list is lib.sh's our_pids taken BEFORE the kill (smbd's session, the
+# private pid files, and descendants of both).
 kill9_smbd() {
-	local sid=$SMBD_PID pids stat line pid i
-	[ -n "$sid" ] || fail "smbd not running"
+	local pids rest p i
+	[ -n "$SMBD_PID" ] || fail "smbd not running"
+	pids=$(our_pids)
+	log "processes of our server before the kill: $pids"
 	kill -KILL "$SMBD_PID" || fail "kill -9 smbd $SMBD_PID"
 	wait "$SMBD_PID" 2>/dev/null
 	echo "=== smbd killed (-9) $(date -u +%FT%TZ)" >>"$SAMBA_LOGDIR/log.smbd"
-	SMBD_PID=
 	for i in $(seq 1 100); do
-		pids=
-		for stat in /proc/[0-9]*/stat; do
-			line=$(cat "$stat" 2>/dev/null) || continue
-			pid=${line%% *}
-			set -- ${line##*) }
-			[ "$4" = "$sid" ] && [ "$1" != Z ] && pids="$pids $pid"
+		rest=
+		for p in $pids; do
+			[ "$p" = "$SMBD_PID" ] && continue
+			[ -d "/proc/$p" ] &&
+				! grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null &&
+				rest="$rest $p"
 		done
-		[ -z "$pids" ] && return 0
-		[ "$i" = 1 ] && log "stopping the rest of smbd's session:$pids"
+		[ -z "$rest" ] && break
+		[ "$i" = 1 ] && log "stopping what smbd started:$rest"
 		if [ "$i" -lt 50 ]; then
-			kill -TERM $pids 2>/dev/null
+			kill -TERM $rest 2>/dev/null
 		else
-			kill -KILL $pids 2>/dev/null
+			kill -KILL $rest 2>/dev/null
 		fi
 		sleep 0.1
 	done
-	fail "processes of smbd's session left:$pids"
+	[ -z "$rest" ] || fail "processes of the killed smbd left:$rest"
+	SMBD_PID=
 }
 
 # ------------------------------------------------------------ waiting
