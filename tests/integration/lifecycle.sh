@@ -64,7 +64,7 @@ step_client_vanish() {
 step_client_quit() {
 	local pid=${STEPC_PID_SAVED:-}
 	[ -n "$pid" ] || return 0
-	printf 'quit\n' >&"${STEPC[1]}" 2>/dev/null
+	{ printf 'quit\n' >&"${STEPC[1]}"; } 2>/dev/null
 	wait "$pid" 2>/dev/null
 	STEPC_PID_SAVED=
 }
@@ -304,7 +304,7 @@ handle_cmd() {
 
 handle_close() {
 	[ -n "${HANDLE_PID_SAVED:-}" ] || return 0
-	printf 'quit\n' >&"${HANDLE[1]}" 2>/dev/null
+	{ printf 'quit\n' >&"${HANDLE[1]}"; } 2>/dev/null
 	wait "$HANDLE_PID_SAVED" 2>/dev/null
 	HANDLE_PID_SAVED=
 }
@@ -321,7 +321,7 @@ new_set_try() {
 	out=$(rpc "fss_create_expose backup ro $share")
 	case $out in
 	*"shadow-copy set created"*) ;;
-	*0x80042316*|*SHADOW_COPY_SET_IN_PROGRESS*)
+	*"$FSRVP_E_SHADOW_COPY_SET_IN_PROGRESS"*|*SHADOW_COPY_SET_IN_PROGRESS*)
 		LAST_BLOCK=$out
 		return 1 ;;
 	*) fail "fss_create_expose: neither created nor blocked: $out" ;;
