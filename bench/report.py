@@ -245,6 +245,7 @@ set terminal pngcairo size 1000,600 font ",11" noenhanced
 set output '%(png)s'
 set title "Snapshot of a share: time vs share size (median, log scale)"
 set ylabel "ms (log scale)"
+set xlabel "share contents (FSRVP = round trip seen by the client; the rest in-process)"
 set logscale y
 set yrange [0.1:*]
 set grid ytics mytics
