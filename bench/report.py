@@ -376,11 +376,14 @@ def section_scale(doc, res, headline):
     if r or lines:
         lists = collections.defaultdict(list)
         agent = []
+        checks = collections.defaultdict(list)
         agent_lines = 0
         kv = {}
         for w in lines:
             if len(w) == 4 and w[1] == 'list':
                 lists[w[0]].append((float(w[2]) / 1000.0, int(w[3])))
+            elif len(w) == 3 and w[1] == 'check':
+                checks[w[0]].append(float(w[2]) / 1000.0)
             elif w[0] == 'agent_list':
                 agent.append(float(w[1]) / 1000.0)
                 agent_lines = int(w[2])
@@ -419,6 +422,13 @@ def section_scale(doc, res, headline):
             lrows.append(['`fsrvp_agent list` (%d lines)' % agent_lines,
                           fmt(med(agent))])
         doc.table(['catalog records', 'list (ms)'], lrows)
+        if checks:
+            doc('rvss_snap_check of rret (part of every Commit; median of 5): '
+                + ', '.join('%s with %s retained snapshots' % (
+                    fmt(med(checks[k])), k.replace('retained', ''))
+                    for k in sorted(checks, key=lambda k: int(k.split('r')[0])))
+                + ' (ms).')
+            doc()
         if 'fill_mean_us' in kv:
             doc('Creating the retained snapshots: %s ms per rvss_snap_create on '
                 'average (%s ms in all); removing them with rvss_snap_delete: '

@@ -290,12 +290,14 @@ step "4. $RETAINED retained snapshots: catalog listing and Commit"
 fsrvp cycles --shares rret,rret0 --labels "rvss:before,rvss:before-twin" \
 	--n "$SIZE_CYCLES" >>"$OUT/retained.jsonl" || fail "FSRVP cycles before retained"
 "$BENCH" list "$CATALOG" 5 | sed 's/^/0retained /' >>"$OUT/retained.txt"
+"$BENCH" check "$FS/ret" 5 | sed 's/^/0retained /' >>"$OUT/retained.txt"
 t0=$(now_ns)
 "$BENCH" fill "$CATALOG" "$FS/ret" rret "$RETAINED" 3600 >>"$OUT/retained.txt" ||
 	fail "fill $RETAINED retained snapshots"
 note "retained: $RETAINED snapshots of share rret made with rvss_snap_create (hourly time stamps) into the server's catalog and store, marked retained ($(( ($(now_ns) - t0) / 1000000 )) ms)"
 sync
 "$BENCH" list "$CATALOG" 5 | sed "s/^/${RETAINED}retained /" >>"$OUT/retained.txt"
+"$BENCH" check "$FS/ret" 5 | sed "s/^/${RETAINED}retained /" >>"$OUT/retained.txt"
 AGENT=$RVSS_BUILDDIR/bin/fsrvp_agent
 if "$AGENT" list --help >/dev/null 2>&1; then
 	for r in 1 2 3 4 5; do

@@ -418,6 +418,36 @@ static int cmd_list(int argc, char **argv)
 	return 0;
 }
 
+/* check SHARE_PATH R: R times rvss_snap_check; prints "check US". */
+static int cmd_check(int argc, char **argv)
+{
+	int r, i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: check SHARE_PATH R\n");
+		return 2;
+	}
+	r = atoi(argv[1]);
+	for (i = 0; i < r; i++) {
+		TALLOC_CTX *ctx = talloc_new(NULL);
+		struct rvss_volume *vol = NULL;
+		char *reason = NULL;
+		uint64_t t0 = now_ns(), d;
+		int ret;
+
+		ret = rvss_snap_check(ctx, argv[0], RVSS_DEFAULT_SNAPSHOT_DIR, &vol, &reason);
+		d = now_ns() - t0;
+		if (ret != 0) {
+			fprintf(stderr, "rvss_bench: rvss_snap_check %s: %s (%s)\n", argv[0],
+				strerror(-ret), reason != NULL ? reason : "");
+			return 1;
+		}
+		printf("check %.1f\n", d / 1e3);
+		talloc_free(ctx);
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------- the VM */
 
 static volatile sig_atomic_t stop_flag;
@@ -615,12 +645,13 @@ int main(int argc, char **argv)
 		{ "populate", cmd_populate }, { "snap", cmd_snap },
 		{ "fill", cmd_fill },         { "drain", cmd_drain },
 		{ "list", cmd_list },         { "writer", cmd_writer },
+		{ "check", cmd_check },
 		{ "commits", cmd_commits },
 	};
 	size_t i;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: rvss_bench populate|snap|fill|drain|list|writer|commits ...\n");
+		fprintf(stderr, "usage: rvss_bench populate|snap|fill|drain|list|check|writer|commits ...\n");
 		return 2;
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
