@@ -48,10 +48,13 @@ handle_cmd "truncate 6"
 assert_eq ok "$HR" "truncate through the handle before recovery"
 assert_file_content "$SNAP/handle.txt" before
 
-step "recovery complete"
+step "recovery complete; the requester's first read finds the copy sealed"
 out=$(rpc "fss_recovery_complete $SET_ID")
 assert_contains "$out" "marked recovery complete" "fss_recovery_complete"
 SNAP_SUM=$(tree_sum "$SNAP")
+assert_eq over "$(smb_get "$X" data.txt)" "first read after recovery"
+assert_eq "ro=true" "$(btrfs property get -ts "$ROOT" ro)" \
+	"ro flag once the requester has read the copy for backup"
 
 step "after recovery: no write through the exposed share succeeds"
 # each: the smbclient command must report an NT status error (smbclient's

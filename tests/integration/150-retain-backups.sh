@@ -84,8 +84,16 @@ assert_file_content "$VOL/data.txt" "version 3"
 agent restore --force "${KEPT[0]}/data.txt" "$VOL/data.txt" || fail "restore --force"
 assert_file_content "$VOL/data.txt" "version 2"
 assert_file_content "${KEPT[0]}/data.txt" "version 2"
+# a file of real extents (not inline): the restored copy shares them
+agent restore "${KEPT[0]}/dir/sub/numbers.txt" "$VOL/numbers.restored" ||
+	fail "restore numbers.txt"
+assert_eq "$(seq 1 5000)" "$(cat "$VOL/numbers.restored")" "restored numbers.txt"
+sync
+shared=$(btrfs filesystem du --raw "$VOL/numbers.restored" | awk 'NR == 2 { print $3 }')
+echo "numbers.restored: $shared bytes shared with the backup"
+[ "${shared:-0}" -gt 0 ] || fail "the restored file shares no extents (not a reflink)"
 # back to the state before the restores
-rm -f "$VOL/restored.txt"
+rm -f "$VOL/restored.txt" "$VOL/numbers.restored"
 echo "version 3" >"$VOL/data.txt"
 assert_live_unchanged
 
