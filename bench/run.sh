@@ -16,8 +16,8 @@
 #                        a 2 GiB VM disk
 #   RVSS_BENCH_FULL=1    adds 1M files and 20 GiB of data (20 reflinked
 #                        copies of one 1 GiB file), a 4 GiB VM disk
-# Knobs: RVSS_BENCH_CYCLES (30, per-call latency cycles per backend),
-#   RVSS_BENCH_SIZE_CYCLES (10, FSRVP commits per share size),
+# Knobs: RVSS_BENCH_CYCLES (100, per-call latency cycles per backend),
+#   RVSS_BENCH_SIZE_CYCLES (20, FSRVP commits per share size),
 #   RVSS_BENCH_SNAPS (10, core create/ioctl samples per size),
 #   RVSS_BENCH_VM_SECONDS (20 per phase), RVSS_BENCH_RETAINED (1000),
 #   RVSS_BENCH_SHARES (64), RVSS_BENCH_FILES ("0 10000 100000"),
@@ -28,6 +28,7 @@
 # Copyright (C) rvss authors.  GPL-3.0-or-later.
 
 BENCH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck disable=SC2034  # read by lib.sh (rvss_init re-executes it)
 RVSS_SCRIPT=$BENCH_SRC/run.sh
 export RVSS_BUILDDIR=${1:-${RVSS_BUILDDIR:-build}}
 export RVSS_BACKEND=rvss
@@ -52,8 +53,8 @@ rvss_init "$@"
 OUT=$RVSS_BENCH_OUT
 PY=/usr/bin/python3
 FULL=${RVSS_BENCH_FULL:-0}
-CYCLES=${RVSS_BENCH_CYCLES:-30}
-SIZE_CYCLES=${RVSS_BENCH_SIZE_CYCLES:-10}
+CYCLES=${RVSS_BENCH_CYCLES:-100}
+SIZE_CYCLES=${RVSS_BENCH_SIZE_CYCLES:-20}
 SNAPS=${RVSS_BENCH_SNAPS:-10}
 VM_SECONDS=${RVSS_BENCH_VM_SECONDS:-20}
 RETAINED=${RVSS_BENCH_RETAINED:-1000}
