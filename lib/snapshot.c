@@ -338,9 +338,10 @@ done:
 }
 
 /*
- * mkdir -p for the store: every missing component mode 0711.  Users must be
- * able to traverse the store to reach an exposed shadow copy (the share's
- * files inside keep their own permissions), but not list it.
+ * mkdir -p for the store: every missing component mode 0755.  Users must be
+ * able to traverse the store to reach an exposed shadow copy, and shadow_copy2
+ * lists it as the connected user for Previous Versions (the share's
+ * files inside keep their own permissions).
  */
 static int make_store(const char *store)
 {
@@ -356,7 +357,7 @@ static int make_store(const char *store)
 			char c = path[i];
 
 			path[i] = '\0';
-			if (mkdir(path, 0711) != 0 && errno != EEXIST) {
+			if (mkdir(path, 0755) != 0 && errno != EEXIST) {
 				return -errno;
 			}
 			path[i] = c;

@@ -255,12 +255,12 @@ static void test_snapshot_create_read_only_keeps_content(void **state)
 	assert_true(is_subvolume(rec->snapshot));
 	assert_int_equal(rec->state, RVSS_STATE_CREATED);
 	assert_false(rec->rw);
-	/* Users traverse the store to the exposed copy, but cannot list it. */
+	/* Users traverse and list the store (exposed copies, Previous Versions). */
 	{
 		struct stat st;
 
 		assert_int_equal(stat(P(mem, "vol/.rvss-snapshots"), &st), 0);
-		assert_int_equal(st.st_mode & 07777, 0711);
+		assert_int_equal(st.st_mode & 07777, 0755);
 	}
 	assert_true(rec->snapshot_id > rec->source_id);
 
