@@ -381,6 +381,24 @@ static int same_filesystem(int a, int b)
 	return memcmp(fa, fb, 16) == 0 ? 0 : -EXDEV;
 }
 
+/* Is the deepest existing directory of @path on the filesystem of @rootfd? */
+static int ancestor_same_filesystem(TALLOC_CTX *mem_ctx, int rootfd, const char *path)
+{
+	char *p = talloc_strdup(mem_ctx, path);
+	int fd = -1, ret;
+
+	if (p == NULL) {
+		return -ENOMEM;
+	}
+	while ((fd = open(p, OPEN_DIR_FLAGS)) < 0 && errno == ENOENT && strcmp(p, "/") != 0) {
+		strip_last(p);
+	}
+	ret = fd < 0 ? -errno : same_filesystem(rootfd, fd);
+	close_fd(&fd);
+	talloc_free(p);
+	return ret;
+}
+
 int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 		     time_t *tstamp, char **ret_base_path, char **ret_snap_path,
 		     struct rvss_record **ret_rec, char **ret_reason)
@@ -415,6 +433,14 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	dir = args->rw ? join(tmp, vol->store, RVSS_WRITABLE_SUBDIR) : vol->store;
 	if (dir == NULL) {
 		ret = -ENOMEM;
+		goto done;
+	}
+	/* Refuse a store on another filesystem before creating anything there. */
+	ret = ancestor_same_filesystem(tmp, rootfd, dir);
+	if (ret != 0) {
+		set_reason(mem_ctx, ret_reason,
+			   "snapshot store %s is not on the btrfs filesystem of %s",
+			   dir, vol->subvol_root);
 		goto done;
 	}
 	ret = make_store(dir);

@@ -355,9 +355,11 @@ static void test_snapshot_create_refuses_store_on_other_fs(void **state)
 	char *base = NULL, *snap = NULL, *reason = NULL;
 	time_t t = 1795318926;
 
-	a.snapshot_dir = g_tmpfs;
+	a.snapshot_dir = talloc_asprintf(mem, "%s/store", g_tmpfs);
 	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, &reason), -EOPNOTSUPP);
 	assert_null(snap);
+	/* Refused before anything was created on the other filesystem. */
+	assert_int_equal(access(a.snapshot_dir, F_OK), -1);
 	talloc_free_children(mem);
 }
 
