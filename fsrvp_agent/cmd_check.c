@@ -230,9 +230,12 @@ static void check_usage(FILE *f)
 "                          +LIST adds to the default list\n"
 "  -j, --json              JSON on stdout\n"
 "      --no-hardlink-check skip RVSS-L012 (hard links reaching outside):\n"
-"                          no stat of every file, a much faster walk\n"
-"      --threads N         threads that stat entries (default: CPUs, at\n"
-"                          most 8)\n"
+"                          no link count of every file is read\n"
+"      --no-tree-search    read link counts with one statx per file, not\n"
+"                          in bulk from the btrfs tree (which needs root\n"
+"                          and commits the current transaction first)\n"
+"      --threads N         threads in all; the others read link counts\n"
+"                          while one walks (default: CPUs, at most 8)\n"
 "  -h, --help\n"
 "\n"
 "Exit codes: 0 qualifies, 1 violations found, 2 usage or I/O error.\n");
@@ -249,6 +252,7 @@ int cmd_check(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "no-hardlink-check", no_argument, NULL, 'H' },
+		{ "no-tree-search", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -315,6 +319,9 @@ int cmd_check(int argc, char **argv)
 			break;
 		case 'H':
 			opts.skip_hardlinks = true;
+			break;
+		case 'B':
+			opts.no_tree_search = true;
 			break;
 		case 'T':
 			errno = 0;
@@ -392,7 +399,7 @@ int cmd_check(int argc, char **argv)
 		fprintf(stdout, "%s], \"qualifies\": %s, \"complete\": %s, "
 			"\"entries\": %llu, \"directories\": %llu, "
 			"\"virtual_disks\": %llu, \"hardlinks_checked\": %s, "
-			"\"num_findings\": %llu}\n",
+			"\"link_counts\": \"%s\", \"num_findings\": %llu}\n",
 			out.count == 0 ? "" : "\n  ",
 			rc == AGENT_EXIT_OK ? "true" : "false",
 			res->complete ? "true" : "false",
@@ -400,6 +407,8 @@ int cmd_check(int argc, char **argv)
 			(unsigned long long)res->stats.dirs,
 			(unsigned long long)res->stats.vdisks,
 			opts.skip_hardlinks ? "false" : "true",
+			opts.skip_hardlinks ? "none"
+			: res->stats.tree_search ? "btrfs-tree" : "statx",
 			(unsigned long long)out.count);
 	} else {
 		char *p = rvss_layout_escape(ctx, canon != NULL ? canon : path);

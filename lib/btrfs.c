@@ -12,14 +12,17 @@
  */
 #include "btrfs.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/btrfs.h>
+#include <linux/btrfs_tree.h>
 #include <linux/magic.h>
 
 #include <btrfsutil.h>
@@ -252,4 +255,129 @@ done:
 	}
 	talloc_free(tmp);
 	return ret;
+}
+
+int rvss_btrfs_sync(int fd)
+{
+	enum btrfs_util_error err;
+	int saved, ret;
+
+	ret = rvss_btrfs_check_fd(fd);
+	if (ret != 0) {
+		return ret;
+	}
+	err = btrfs_util_sync_fd(fd);
+	saved = errno;
+	return util_err(err, saved);
+}
+
+/*
+ * Inode numbers at most this far apart are read as one key range: the
+ * items between them (at most this many inodes' worth) cost less to copy
+ * than another descent of the tree.
+ */
+#define NLINK_RANGE_GAP 64
+
+/* The btrfs items are at most a node (64 KiB) long: one always fits. */
+#define NLINK_MIN_BUF (sizeof(struct btrfs_ioctl_search_args_v2) + 65536)
+
+/*
+ * One key range [inos[0], inos[n-1]]: every INODE_ITEM in it, matched
+ * against the sorted @inos.  A call that fills the buffer stops inside
+ * some inode's items; the next starts at the inode after it (the inode
+ * item is the first item of an inode, so none is skipped; the rest of
+ * a big file's extent items is).
+ */
+static int nlink_range(int fd, uint64_t tree_id, const uint64_t *inos,
+		       size_t n, uint32_t *ret_nlink, void *buf,
+		       size_t buf_size)
+{
+	struct btrfs_ioctl_search_args_v2 *args = buf;
+	uint64_t start = inos[0];
+	const uint64_t hi = inos[n - 1];
+	size_t k = 0;
+
+	for (;;) {
+		const char *p = (const char *)args->buf;
+		uint64_t last = start;
+		uint32_t i;
+
+		memset(args, 0, sizeof(*args));
+		args->key.tree_id = tree_id;
+		args->key.min_objectid = start;
+		args->key.max_objectid = hi;
+		args->key.min_type = BTRFS_INODE_ITEM_KEY;
+		args->key.max_type = BTRFS_INODE_ITEM_KEY;
+		args->key.max_offset = UINT64_MAX;
+		args->key.max_transid = UINT64_MAX;
+		args->key.nr_items = UINT32_MAX;
+		args->buf_size = buf_size - sizeof(*args);
+		if (ioctl(fd, BTRFS_IOC_TREE_SEARCH_V2, args) != 0) {
+			return -errno;
+		}
+		if (args->key.nr_items == 0) {
+			return 0;
+		}
+		for (i = 0; i < args->key.nr_items; i++) {
+			struct btrfs_ioctl_search_header h;
+			uint32_t nlink_le;
+
+			memcpy(&h, p, sizeof(h));
+			p += sizeof(h);
+			last = h.objectid;
+			if (h.type == BTRFS_INODE_ITEM_KEY &&
+			    h.len >= sizeof(struct btrfs_inode_item)) {
+				memcpy(&nlink_le,
+				       p + offsetof(struct btrfs_inode_item,
+						    nlink),
+				       sizeof(nlink_le));
+				while (k < n && inos[k] < h.objectid) {
+					k++;
+				}
+				while (k < n && inos[k] == h.objectid) {
+					ret_nlink[k++] = le32toh(nlink_le);
+				}
+			}
+			p += h.len;
+		}
+		if (last >= hi || k >= n) {
+			return 0;
+		}
+		start = last + 1;
+	}
+}
+
+int rvss_btrfs_inode_nlinks(int fd, uint64_t tree_id, const uint64_t *inos,
+			    size_t n, uint32_t *ret_nlink, void *buf,
+			    size_t buf_size)
+{
+	size_t i = 0;
+	int ret;
+
+	if (buf_size < NLINK_MIN_BUF) {
+		return -EINVAL;
+	}
+	ret = rvss_btrfs_check_fd(fd);
+	if (ret != 0) {
+		return ret;
+	}
+	memset(ret_nlink, 0, n * sizeof(*ret_nlink));
+	while (i < n) {
+		size_t j = i;
+
+		if (j > 0 && inos[j] < inos[j - 1]) {
+			return -EINVAL;
+		}
+		while (j + 1 < n && inos[j + 1] >= inos[j] &&
+		       inos[j + 1] - inos[j] <= NLINK_RANGE_GAP) {
+			j++;
+		}
+		ret = nlink_range(fd, tree_id, inos + i, j - i + 1,
+				  ret_nlink + i, buf, buf_size);
+		if (ret != 0) {
+			return ret;
+		}
+		i = j + 1;
+	}
+	return 0;
 }

@@ -61,4 +61,37 @@ int rvss_btrfs_set_read_only(int fd, bool ro);
 int rvss_btrfs_nested(TALLOC_CTX *mem_ctx, int subvol_fd,
 		      char ***ret_paths, size_t *ret_count);
 
+/**
+ * @brief Commit the current transaction of @fd's filesystem (as
+ * `btrfs filesystem sync`), so that what the tree search below reads is
+ * current: btrfs updates inode items in the tree lazily (delayed items).
+ * @return 0; -EOPNOTSUPP (not btrfs); -errno.
+ */
+int rvss_btrfs_sync(int fd);
+
+/**
+ * @brief Link counts of many inodes at once, read from the subvolume's
+ * b-tree (BTRFS_IOC_TREE_SEARCH_V2) instead of one statx each.
+ *
+ * @param[in]  fd         any fd on the filesystem.
+ * @param[in]  tree_id    the subvolume (rvss_btrfs_subvolume_id_fd()).
+ * @param[in]  inos       @n inode numbers of that subvolume, ascending
+ *                        (repeats allowed).
+ * @param[out] ret_nlink  @n counts; 0 where the tree holds no inode item
+ *                        (removed, or too new: see rvss_btrfs_sync()).
+ * @param      buf        scratch of @buf_size bytes, at least
+ *                        RVSS_BTRFS_NLINK_BUF (any item fits; a directory
+ *                        of a few hundred files is one call).
+ *
+ * Neighbouring inode numbers are read as one key range, so a directory
+ * whose files were made together costs one ioctl per few hundred files.
+ * Needs CAP_SYS_ADMIN.
+ * @return 0; -EPERM (not privileged); -EOPNOTSUPP (not btrfs); -EINVAL;
+ *         -errno.
+ */
+#define RVSS_BTRFS_NLINK_BUF (128 * 1024)
+int rvss_btrfs_inode_nlinks(int fd, uint64_t tree_id, const uint64_t *inos,
+			    size_t n, uint32_t *ret_nlink, void *buf,
+			    size_t buf_size);
+
 #endif

@@ -1,19 +1,23 @@
 /*
  * rvss — the share-layout rules: one depth-first walk over directory fds.
  *
- * Per entry the walk costs one getdents share and, for directories and
- * regular files, one statx (AT_SYMLINK_NOFOLLOW); symlinks, devices, FIFOs
- * and sockets are judged from d_type alone.  statx gives the mount id too,
- * so a bind mount of the same filesystem (same st_dev) is still seen as a
- * mount point.  Only VHDX/VHD files (by extension) are opened and read.
+ * Per entry the walk costs one getdents share, as find's does; each
+ * directory (and each entry of unknown d_type) gets one statx
+ * (AT_SYMLINK_NOFOLLOW), which gives the mount id too, so a bind mount of
+ * the same filesystem (same st_dev) is still seen as a mount point.
+ * Symlinks, devices, FIFOs and sockets are judged from d_type alone.  Only
+ * VHDX/VHD files (by extension) are opened and read.
  *
- * Hard links: a regular file with st_nlink > 1 goes into a small hash of
- * (dev, ino) -> links seen; after the walk, a file with more links than
- * were found inside the tree has a link outside the share.
+ * Hard links: each batch of a directory's regular files goes to links.c,
+ * which fetches their link counts (in bulk from the btrfs tree when it
+ * can, on helper threads when there are any) while the walk goes on;
+ * after the walk, a file with more links than were found inside the tree
+ * has a link outside the share.
  *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
 #include "layout.h"
+#include "links.h"
 #include "vdisk.h"
 #include "vhd.h"
 #include "vhdx.h"
@@ -118,72 +122,20 @@ void rvss_layout_opts_init(struct rvss_layout_opts *opts)
 	opts->max_depth = DEFAULT_MAX_DEPTH;
 }
 
-/* ---- hard-link accounting -------------------------------------------- */
-
-struct link_ent {
-	uint64_t dev;
-	uint64_t ino;
-	uint32_t nlink;
-	uint32_t seen;   /* 0 = empty slot */
-	char *path;      /* first path seen */
-};
-
-struct link_table {
-	struct link_ent *ent;
-	size_t cap;      /* power of two */
-	size_t used;
-};
-
-static size_t link_hash(uint64_t dev, uint64_t ino)
-{
-	uint64_t h = ino * 0x9e3779b97f4a7c15ull ^ dev * 0xc2b2ae3d27d4eb4full;
-
-	return (size_t)(h ^ (h >> 31));
-}
-
-static int link_grow(TALLOC_CTX *ctx, struct link_table *t)
-{
-	size_t ncap = t->cap == 0 ? 256 : t->cap * 2;
-	struct link_ent *n = NULL;
-	size_t i;
-
-	n = talloc_zero_array(ctx, struct link_ent, ncap);
-	if (n == NULL) {
-		return -ENOMEM;
-	}
-	for (i = 0; i < t->cap; i++) {
-		size_t j;
-
-		if (t->ent[i].seen == 0) {
-			continue;
-		}
-		j = link_hash(t->ent[i].dev, t->ent[i].ino) & (ncap - 1);
-		while (n[j].seen != 0) {
-			j = (j + 1) & (ncap - 1);
-		}
-		n[j] = t->ent[i];
-	}
-	talloc_free(t->ent);
-	t->ent = n;
-	t->cap = ncap;
-	return 0;
-}
-
 /* ---- the walk ---------------------------------------------------------- */
 
 /* One directory entry read ahead, with its statx result. */
 struct ent {
 	struct statx stx;
+	uint64_t ino;       /* d_ino */
 	uint32_t name_off;  /* in frame.names */
 	uint8_t d_type;
-	bool need_stat;
+	bool need_stat;     /* a directory or d_type unknown */
 	int err;            /* errno of statx, 0 if stx is valid */
 };
 
 #define BATCH_ENTRIES 256
 #define BATCH_NAMES   (32 * 1024)
-#define POOL_MIN_WORK 32   /* fewer stats than this: done in line */
-#define POOL_CHUNK    16
 
 struct frame {
 	DIR *dir;
@@ -213,17 +165,17 @@ struct walk {
 	struct frame *stack;
 	unsigned nframes;
 	unsigned max_frames;
-	struct link_table links;
-	size_t max_links;
-	bool links_full;
-	bool stop;
+	struct rvss_links *links;  /* NULL: hard-link rule skipped */
+	struct rvss_links_ent *lents; /* BATCH_ENTRIES, for links */
+	atomic_bool stop;
 	size_t findings_cap;
-	int err; /* -ENOMEM during the walk */
-	struct pool *pool; /* helper threads for statx, or NULL */
+	atomic_int err; /* -ENOMEM during the walk */
+	/* emit() is called by links.c's helpers too (unreadable files). */
+	pthread_mutex_t emit_mu;
 };
 
-static void emitv(struct walk *w, enum rvss_layout_code code,
-		  const char *path, const char *fmt, va_list ap)
+static void emitv_locked(struct walk *w, enum rvss_layout_code code,
+			 const char *path, const char *fmt, va_list ap)
 {
 	struct rvss_layout_finding f = { .code = code };
 	struct rvss_layout_result *res = w->res;
@@ -266,6 +218,14 @@ static void emitv(struct walk *w, enum rvss_layout_code code,
 		w->findings_cap = ncap;
 	}
 	res->findings[res->num_findings++] = f;
+}
+
+static void emitv(struct walk *w, enum rvss_layout_code code,
+		  const char *path, const char *fmt, va_list ap)
+{
+	pthread_mutex_lock(&w->emit_mu);
+	emitv_locked(w, code, path, fmt, ap);
+	pthread_mutex_unlock(&w->emit_mu);
 }
 
 static void emit(struct walk *w, enum rvss_layout_code code, const char *path,
@@ -674,230 +634,52 @@ static void check_vdisk(struct walk *w, const struct frame *f,
 	talloc_free(info);
 }
 
-static void count_link(struct walk *w, const struct statx *stx)
-{
-	struct link_table *t = &w->links;
-	uint64_t dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
-	size_t j;
-
-	if (t->used * 2 >= t->cap) {
-		if (t->used >= w->max_links) {
-			if (!w->links_full) {
-				w->links_full = true;
-				emit(w, RVSS_LAYOUT_INCOMPLETE, w->path,
-				     "more than %zu hard-linked files: hard "
-				     "links not checked beyond this one",
-				     w->max_links);
-				w->res->complete = false;
-			}
-			return;
-		}
-		if (link_grow(w->tmp, t) != 0) {
-			w->err = -ENOMEM;
-			w->stop = true;
-			return;
-		}
-	}
-	j = link_hash(dev, stx->stx_ino) & (t->cap - 1);
-	while (t->ent[j].seen != 0) {
-		if (t->ent[j].dev == dev && t->ent[j].ino == stx->stx_ino) {
-			t->ent[j].seen++;
-			return;
-		}
-		j = (j + 1) & (t->cap - 1);
-	}
-	t->ent[j].dev = dev;
-	t->ent[j].ino = stx->stx_ino;
-	t->ent[j].nlink = stx->stx_nlink;
-	t->ent[j].seen = 1;
-	t->ent[j].path = talloc_strdup(t->ent, w->path);
-	if (t->ent[j].path == NULL) {
-		w->err = -ENOMEM;
-		w->stop = true;
-		return;
-	}
-	t->used++;
-}
-
-static void report_links(struct walk *w)
-{
-	const struct link_table *t = &w->links;
-	size_t i;
-
-	for (i = 0; i < t->cap && !w->stop; i++) {
-		const struct link_ent *e = &t->ent[i];
-
-		if (e->seen == 0 || e->seen >= e->nlink) {
-			continue;
-		}
-		emit(w, RVSS_LAYOUT_HARDLINK, e->path,
-		     "%u links, %u inside the share", e->nlink, e->seen);
-	}
-}
-
-
-/* ---- statx in parallel --------------------------------------------------- */
-
-/*
- * statx dominates the walk (find does none for files; we need st_nlink for
- * the hard-link rule): with helper threads, each batch of a directory's
- * entries is statted by all of them at once.  Only statx runs on the
- * helpers; every rule is applied by the walking thread, in order.
- */
-struct pool {
-	pthread_t *tids;
-	unsigned nthreads;
-	pthread_mutex_t mu;
-	pthread_cond_t work_cv;
-	pthread_cond_t done_cv;
-	uint64_t gen;       /* batch number */
-	unsigned pending;   /* helpers not done with this batch */
-	bool quit;
-	/* the batch */
-	int dirfd;
-	struct ent *ents;
-	const char *names;
-	unsigned count;
-	atomic_uint next;
-};
-
-static void stat_one(int dirfd, struct ent *e, const char *names)
-{
-	e->err = 0;
-	if (statx(dirfd, names + e->name_off,
-		  AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-		  STATX_TYPE | STATX_NLINK | STATX_INO | STATX_MNT_ID,
-		  &e->stx) != 0) {
-		e->err = errno;
-	}
-}
-
-static void stat_share(struct pool *p)
-{
-	for (;;) {
-		unsigned i = atomic_fetch_add(&p->next, POOL_CHUNK);
-		unsigned end = i + POOL_CHUNK;
-
-		if (i >= p->count) {
-			return;
-		}
-		if (end > p->count) {
-			end = p->count;
-		}
-		for (; i < end; i++) {
-			if (p->ents[i].need_stat) {
-				stat_one(p->dirfd, &p->ents[i], p->names);
-			}
-		}
-	}
-}
-
-static void *pool_main(void *arg)
-{
-	struct pool *p = arg;
-	uint64_t seen = 0;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (p->gen == seen && !p->quit) {
-			pthread_cond_wait(&p->work_cv, &p->mu);
-		}
-		if (p->quit) {
-			break;
-		}
-		seen = p->gen;
-		pthread_mutex_unlock(&p->mu);
-		stat_share(p);
-		pthread_mutex_lock(&p->mu);
-		if (--p->pending == 0) {
-			pthread_cond_signal(&p->done_cv);
-		}
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static void pool_stop(struct pool *p)
-{
-	unsigned i;
-
-	pthread_mutex_lock(&p->mu);
-	p->quit = true;
-	pthread_cond_broadcast(&p->work_cv);
-	pthread_mutex_unlock(&p->mu);
-	for (i = 0; i < p->nthreads; i++) {
-		pthread_join(p->tids[i], NULL);
-	}
-	pthread_cond_destroy(&p->work_cv);
-	pthread_cond_destroy(&p->done_cv);
-	pthread_mutex_destroy(&p->mu);
-}
-
-/* @nthreads helpers; NULL (walk in line) if none can be started. */
-static struct pool *pool_start(TALLOC_CTX *ctx, unsigned nthreads)
-{
-	struct pool *p = talloc_zero(ctx, struct pool);
-	unsigned i;
-
-	if (p == NULL) {
-		return NULL;
-	}
-	p->tids = talloc_array(p, pthread_t, nthreads);
-	if (p->tids == NULL) {
-		talloc_free(p);
-		return NULL;
-	}
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->work_cv, NULL);
-	pthread_cond_init(&p->done_cv, NULL);
-	for (i = 0; i < nthreads; i++) {
-		if (pthread_create(&p->tids[i], NULL, pool_main, p) != 0) {
-			break;
-		}
-		p->nthreads++;
-	}
-	if (p->nthreads == 0) {
-		pool_stop(p);
-		talloc_free(p);
-		return NULL;
-	}
-	return p;
-}
-
-/* statx every entry of the batch of @f that needs it. */
+/* statx the batch's directories (and entries of unknown type). */
 static void stat_batch(struct walk *w, struct frame *f)
 {
-	struct pool *p = w->pool;
-	unsigned need = 0;
 	unsigned i;
 
+	(void)w;
 	for (i = 0; i < f->n; i++) {
-		need += f->ents[i].need_stat;
-	}
-	if (p == NULL || need < POOL_MIN_WORK) {
-		for (i = 0; i < f->n; i++) {
-			if (f->ents[i].need_stat) {
-				stat_one(f->fd, &f->ents[i], f->names);
-			}
+		struct ent *e = &f->ents[i];
+
+		if (e->need_stat &&
+		    statx(f->fd, f->names + e->name_off,
+			  AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+			  STATX_TYPE | STATX_NLINK | STATX_INO | STATX_MNT_ID,
+			  &e->stx) != 0) {
+			e->err = errno;
 		}
+	}
+}
+
+/* Hand the batch's regular files to links.c for their link counts. */
+static void count_links(struct walk *w, struct frame *f)
+{
+	unsigned i;
+	unsigned n = 0;
+	int ret;
+
+	if (w->links == NULL) {
 		return;
 	}
-	pthread_mutex_lock(&p->mu);
-	p->dirfd = f->fd;
-	p->ents = f->ents;
-	p->names = f->names;
-	p->count = f->n;
-	atomic_store(&p->next, 0);
-	p->pending = p->nthreads;
-	p->gen++;
-	pthread_cond_broadcast(&p->work_cv);
-	pthread_mutex_unlock(&p->mu);
-	stat_share(p); /* the walking thread takes its part too */
-	pthread_mutex_lock(&p->mu);
-	while (p->pending > 0) {
-		pthread_cond_wait(&p->done_cv, &p->mu);
+	for (i = 0; i < f->n; i++) {
+		if (f->ents[i].d_type == DT_REG) {
+			w->lents[n].ino = f->ents[i].ino;
+			w->lents[n].name_off = f->ents[i].name_off;
+			n++;
+		}
 	}
-	pthread_mutex_unlock(&p->mu);
+	ret = rvss_links_add(w->links, f->fd, w->path, f->pathlen, w->lents,
+			     n, f->names);
+	if (ret == -ENOMEM) {
+		w->err = ret;
+		w->stop = true;
+	} else if (ret != 0) {
+		w->path[f->pathlen] = '\0';
+		emit(w, RVSS_LAYOUT_UNREADABLE, w->path,
+		     "counting links: %s", strerror(-ret));
+	}
 }
 
 /* Read the next batch of @f's entries; false at the end of the directory. */
@@ -945,16 +727,17 @@ static bool read_batch(struct walk *w, struct frame *f)
 		e = &f->ents[f->n++];
 		memcpy(f->names + used, de->d_name, len);
 		e->name_off = (uint32_t)used;
+		e->ino = de->d_ino;
 		e->d_type = de->d_type;
-		/* Symlinks, devices, FIFOs, sockets: d_type says it all. */
+		/* Symlinks, devices, FIFOs, sockets: d_type says it all;
+		 * regular files' link counts are links.c's. */
 		e->need_stat = de->d_type == DT_DIR ||
-			       de->d_type == DT_UNKNOWN ||
-			       (de->d_type == DT_REG &&
-				!w->opts->skip_hardlinks);
+			       de->d_type == DT_UNKNOWN;
 		e->err = 0;
 		used += len;
 	}
 	stat_batch(w, f);
+	count_links(w, f);
 	return f->n > 0;
 }
 
@@ -1041,8 +824,12 @@ static void check_regular(struct walk *w, const struct frame *f,
 	if (f->depth == 0 && !ext_allowed(w, name)) {
 		emit(w, RVSS_LAYOUT_ROOT_FILE, w->path, NULL);
 	}
-	if (stx != NULL && stx->stx_nlink > 1) {
-		count_link(w, stx);
+	if (stx != NULL && stx->stx_nlink > 1 && w->links != NULL) {
+		/* d_type was unknown: statted here, not by links.c. */
+		rvss_links_count(w->links,
+				 makedev(stx->stx_dev_major,
+					 stx->stx_dev_minor),
+				 stx->stx_ino, stx->stx_nlink, w->path);
 	}
 	check_vdisk(w, f, name);
 }
@@ -1071,7 +858,7 @@ static void check_entry(struct walk *w, const struct frame *f,
 		break;
 	}
 	if (!e->need_stat) {
-		/* A regular file by d_type, hard links not wanted. */
+		/* A regular file by d_type: links.c has its link count. */
 		check_regular(w, f, name, NULL);
 		return;
 	}
@@ -1178,6 +965,66 @@ static void walk_tree(struct walk *w)
 	}
 }
 
+/* ---- the hard-link rule (links.c) ------------------------------------- */
+
+static void link_unreadable(void *priv, const char *path, int err)
+{
+	emit(priv, RVSS_LAYOUT_UNREADABLE, path, "%s", strerror(err));
+}
+
+static void link_outside(void *priv, const char *path, uint32_t nlink,
+			 uint32_t seen)
+{
+	emit(priv, RVSS_LAYOUT_HARDLINK, path, "%u links, %u inside the share",
+	     nlink, seen);
+}
+
+static int start_links(struct walk *w)
+{
+	const struct rvss_layout_opts *o = w->opts;
+	struct rvss_links_opts lo = {
+		.root_fd = w->root_fd,
+		.helpers = o->threads > 1 ? o->threads - 1 : 0,
+		.max_links = o->max_links != 0 ? o->max_links
+					       : DEFAULT_MAX_LINKS,
+		.tree_search = !o->no_tree_search,
+		.on_error = link_unreadable,
+		.priv = w,
+	};
+
+	w->lents = talloc_array(w->tmp, struct rvss_links_ent, BATCH_ENTRIES);
+	if (w->lents == NULL) {
+		return -ENOMEM;
+	}
+	return rvss_links_start(w->tmp, &lo, &w->links);
+}
+
+static void finish_links(struct walk *w)
+{
+	const char *over = NULL;
+	int ret;
+
+	ret = rvss_links_finish(w->links);
+	if (ret != 0) {
+		w->err = ret;
+		return;
+	}
+	w->res->stats.tree_search = rvss_links_used_tree_search(w->links);
+	over = rvss_links_overflow(w->links);
+	if (over != NULL) {
+		emit(w, RVSS_LAYOUT_INCOMPLETE, over,
+		     "more than %zu hard-linked files: hard links not "
+		     "checked beyond this one",
+		     w->opts->max_links != 0 ? w->opts->max_links
+					     : (size_t)DEFAULT_MAX_LINKS);
+		w->res->complete = false;
+	}
+	if (w->err == 0 && w->res->complete) {
+		/* Link counts mean something only after a complete walk. */
+		rvss_links_report(w->links, link_outside, w);
+	}
+}
+
 int rvss_layout_check_fd(TALLOC_CTX *mem_ctx, int root_fd,
 			 const struct rvss_layout_opts *opts,
 			 struct rvss_layout_result **ret_result)
@@ -1198,12 +1045,11 @@ int rvss_layout_check_fd(TALLOC_CTX *mem_ctx, int root_fd,
 					     : rvss_layout_default_extensions;
 	w.max_frames = opts->max_open_dirs != 0 ? opts->max_open_dirs
 						: DEFAULT_MAX_OPEN_DIRS;
-	w.max_links = opts->max_links != 0 ? opts->max_links
-					   : DEFAULT_MAX_LINKS;
 	w.tmp = talloc_new(NULL);
 	if (w.tmp == NULL) {
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&w.emit_mu, NULL);
 	w.res = talloc_zero(w.tmp, struct rvss_layout_result);
 	w.stack = talloc_zero_array(w.tmp, struct frame, w.max_frames);
 	w.path = talloc_strdup(w.tmp, "");
@@ -1239,17 +1085,15 @@ int rvss_layout_check_fd(TALLOC_CTX *mem_ctx, int root_fd,
 	if (ret != 0) {
 		goto done;
 	}
-	if (opts->threads > 1) {
-		w.pool = pool_start(w.tmp, opts->threads - 1);
+	if (!opts->skip_hardlinks) {
+		ret = start_links(&w);
+		if (ret != 0) {
+			goto done;
+		}
 	}
 	walk_tree(&w);
-	if (w.pool != NULL) {
-		pool_stop(w.pool);
-		w.pool = NULL;
-	}
-	if (w.err == 0 && w.res->complete && !opts->skip_hardlinks) {
-		/* Link counts mean something only after a complete walk. */
-		report_links(&w);
+	if (w.links != NULL) {
+		finish_links(&w);
 	}
 	if (w.err != 0) {
 		ret = w.err;
@@ -1261,6 +1105,8 @@ int rvss_layout_check_fd(TALLOC_CTX *mem_ctx, int root_fd,
 	*ret_result = talloc_steal(mem_ctx, w.res);
 	ret = 0;
 done:
+	/* Helpers first: they may still be reporting into w. */
+	TALLOC_FREE(w.links);
 	while (w.nframes > 0) {
 		pop_dir(&w);
 	}
@@ -1268,6 +1114,7 @@ done:
 		close(fd);
 	}
 	talloc_free(w.tmp);
+	pthread_mutex_destroy(&w.emit_mu);
 	return ret;
 }
 

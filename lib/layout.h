@@ -57,6 +57,9 @@ struct rvss_layout_stats {
 	uint64_t dirs;        /**< directories entered */
 	uint64_t vdisks;      /**< VHDX/VHD files read */
 	uint64_t findings;    /**< findings produced so far */
+	/** Link counts were read in bulk from the btrfs tree (set at the
+	 *  end of the walk). */
+	bool tree_search;
 };
 
 struct rvss_layout_opts {
@@ -77,13 +80,18 @@ struct rvss_layout_opts {
 	/** Open directories at once, i.e. depth walked (0 = 256). */
 	unsigned max_open_dirs;
 	/** Skip the hard-link rule (RVSS_LAYOUT_HARDLINK).  It is the only
-	 *  rule that needs a statx of every regular file; without it the
+	 *  rule that needs every regular file's link count; without it the
 	 *  walk reads directories only, as find does. */
 	bool skip_hardlinks;
-	/** Threads that stat entries (0 or 1: only the calling thread).
-	 *  Helpers run statx only; no rule runs off the calling thread.  A
-	 *  caller whose threads carry different credentials (smbd) keeps 1. */
+	/** Threads in all (0 or 1: only the calling thread).  The others
+	 *  only fetch regular files' link counts for the hard-link rule
+	 *  (links.h) while the calling thread walks.  A caller whose
+	 *  threads carry different credentials (smbd) keeps 1. */
 	unsigned threads;
+	/** Do not read link counts in bulk from the btrfs tree (which needs
+	 *  CAP_SYS_ADMIN and commits the current transaction first); statx
+	 *  each regular file instead. */
+	bool no_tree_search;
 	/** Hard-linked files tracked (0 = 1,000,000). */
 	size_t max_links;
 	/** Findings kept in the result (0 = unlimited); the rest is counted

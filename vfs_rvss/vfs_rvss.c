@@ -333,6 +333,9 @@ static bool layout_ok(struct vfs_rvss_config *cfg, const char *path)
 	opts.deadline_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec +
 			   cfg->check_timeout * 1000000000ULL;
 	opts.threads = 1;
+	/* The bulk read commits a btrfs transaction first, which the
+	 * deadline does not bound: per-file statx here. */
+	opts.no_tree_search = true;
 	opts.max_findings = 20;
 	become_root();
 	ret = rvss_layout_check(talloc_tos(), path, &opts, &res);

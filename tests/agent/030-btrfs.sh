@@ -112,4 +112,22 @@ umount "$share/vm1/bind"
 
 echo "== a share that is a directory inside a subvolume"
 expect_rc 0 "$AGENT" check "$share/vm1"
+
+echo "== hard link outside the share, read from the btrfs tree and by statx"
+# The share is vm2, a directory of the subvolume; the other link is in vm1.
+# Linked just now: btrfs has not written the new link count into its tree
+# yet; check commits the transaction first, so it is seen.
+mkdir "$share/vm2/d"
+echo y > "$share/vm2/d/disk.bin"
+ln "$share/vm2/d/disk.bin" "$share/vm1/other-link.bin"
+expect_rc 1 "$AGENT" check --json "$share/vm2"
+json_eval 'd["link_counts"] == "btrfs-tree" and [(f["code"], f["path"]) for f in d["findings"]] == [("RVSS-L012", "d/disk.bin")]'
+expect_rc 1 "$AGENT" check --json --no-tree-search --threads 1 "$share/vm2"
+json_eval 'd["link_counts"] == "statx" and [(f["code"], f["path"]) for f in d["findings"]] == [("RVSS-L012", "d/disk.bin")]'
+expect_rc 0 "$AGENT" check --json --no-hardlink-check "$share/vm2"
+json_eval 'd["link_counts"] == "none" and d["hardlinks_checked"] is False'
+echo "== both links inside the share: no finding"
+expect_rc 0 "$AGENT" check "$share"
+rm "$share/vm1/other-link.bin"
+expect_rc 0 "$AGENT" check "$share/vm2"
 echo OK

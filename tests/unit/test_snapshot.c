@@ -21,66 +21,42 @@
 #include <cmocka.h>
 
 #include "btrfs.h"
+#include "btrfs_fixture.h"
 #include "catalog.h"
 #include "reclaim.h"
 #include "snapname.h"
 #include "snapshot.h"
 
-static char g_dir[64];
-static char g_mnt[128];
 static char g_tmpfs[128];
 static char g_catalog[160];
-static bool g_ready;
-
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 static int group_setup(void **state)
 {
-	const char *ci = getenv("CI");
-
-	if (geteuid() != 0) {
-		fprintf(stderr, "test_snapshot: needs root for a loop-mounted btrfs\n");
-		return (ci != NULL && strcmp(ci, "true") == 0) ? -1 : 0;
-	}
-	if (unshare(CLONE_NEWNS) != 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {
-		perror("test_snapshot: private mount namespace");
+	(void)state;
+	if (btrfs_fixture_setup("test_snapshot") != 0) {
 		return -1;
 	}
-	snprintf(g_dir, sizeof(g_dir), "/tmp/rvss-snapshot-XXXXXX");
-	if (mkdtemp(g_dir) == NULL) {
-		return -1;
+	if (!g_ready) {
+		return 0;
 	}
-	snprintf(g_mnt, sizeof(g_mnt), "%s/mnt", g_dir);
 	snprintf(g_tmpfs, sizeof(g_tmpfs), "%s/tmpfs", g_dir);
 	snprintf(g_catalog, sizeof(g_catalog), "%s/rvss.tdb", g_dir);
-	if (mkdir(g_mnt, 0755) != 0 || mkdir(g_tmpfs, 0755) != 0 ||
-	    run("truncate -s 512M %s/img && mkfs.btrfs -q -f %s/img >/dev/null && "
-		"mount -o loop %s/img %s", g_dir, g_dir, g_dir, g_mnt) != 0 ||
+	if (mkdir(g_tmpfs, 0755) != 0 ||
 	    mount("tmpfs", g_tmpfs, "tmpfs", 0, "size=1m") != 0) {
-		fprintf(stderr, "test_snapshot: cannot make a loop-mounted btrfs\n");
+		fprintf(stderr, "test_snapshot: cannot mount a tmpfs\n");
+		btrfs_fixture_teardown();
 		return -1;
 	}
-	g_ready = true;
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
+	(void)state;
 	if (g_ready) {
 		(void)umount2(g_tmpfs, MNT_DETACH);
-		(void)run("umount %s", g_mnt);
-		(void)run("rm -rf %s", g_dir);
 	}
+	btrfs_fixture_teardown();
 	return 0;
 }
 
