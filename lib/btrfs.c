@@ -190,70 +190,128 @@ int rvss_btrfs_set_read_only(int fd, bool ro)
 	return util_err(err, saved);
 }
 
-int rvss_btrfs_nested(TALLOC_CTX *mem_ctx, int subvol_fd,
-		      char ***ret_paths, size_t *ret_count)
+/* Path of directory @dirid (holding subvolume @id) and @id's name. */
+static int lookup_user(int subvol_fd, uint64_t dirid, uint64_t id,
+		       struct btrfs_ioctl_ino_lookup_user_args *args)
 {
-	struct btrfs_util_subvolume_iterator *iter = NULL;
-	enum btrfs_util_error err;
+	memset(args, 0, sizeof(*args));
+	args->dirid = dirid;
+	args->treeid = id;
+	if (ioctl(subvol_fd, BTRFS_IOC_INO_LOOKUP_USER, args) != 0) {
+		return -errno;
+	}
+	args->path[sizeof(args->path) - 1] = '\0';
+	args->name[sizeof(args->name) - 1] = '\0';
+	return 0;
+}
+
+int rvss_btrfs_children(TALLOC_CTX *mem_ctx, int subvol_fd,
+			struct rvss_btrfs_child **ret_children,
+			size_t *ret_count)
+{
+	struct btrfs_ioctl_get_subvol_rootref_args refs;
+	struct btrfs_ioctl_ino_lookup_user_args *look = NULL;
+	struct rvss_btrfs_child *c = NULL;
 	TALLOC_CTX *tmp = NULL;
-	char **paths = NULL;
-	size_t count = 0;
-	int saved, ret;
+	size_t n = 0;
+	size_t i;
+	int ret;
 
 	ret = rvss_btrfs_check_fd(subvol_fd);
 	if (ret != 0) {
 		return ret;
 	}
 	tmp = talloc_new(NULL);
-	if (tmp == NULL) {
-		return -ENOMEM;
-	}
-	paths = talloc_array(tmp, char *, 1);
-	if (paths == NULL) {
+	look = talloc(tmp, struct btrfs_ioctl_ino_lookup_user_args);
+	c = talloc_array(tmp, struct rvss_btrfs_child, 0);
+	if (tmp == NULL || look == NULL || c == NULL) {
 		ret = -ENOMEM;
 		goto done;
 	}
-	err = btrfs_util_create_subvolume_iterator_fd(subvol_fd, 0, 0, &iter);
-	saved = errno;
-	ret = util_err(err, saved);
-	if (ret != 0) {
-		goto done;
-	}
+	memset(&refs, 0, sizeof(refs));
 	for (;;) {
-		char *path = NULL;
+		bool more;
 
-		err = btrfs_util_subvolume_iterator_next(iter, &path, NULL);
-		saved = errno;
-		if (err == BTRFS_UTIL_ERROR_STOP_ITERATION) {
+		ret = ioctl(subvol_fd, BTRFS_IOC_GET_SUBVOL_ROOTREF, &refs);
+		more = ret != 0 && errno == EOVERFLOW;
+		if (ret != 0 && !more) {
+			ret = -errno;
+			goto done;
+		}
+		if (refs.num_items > 0) {
+			/* (a realloc to 0 elements would free c) */
+			c = talloc_realloc(tmp, c, struct rvss_btrfs_child,
+					   n + refs.num_items);
+		}
+		if (c == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+		for (i = 0; i < refs.num_items; i++) {
+			c[n].id = refs.rootref[i].treeid;
+			c[n].dirid = refs.rootref[i].dirid;
+			c[n].dir = NULL;
+			n++;
+		}
+		if (!more) {
 			break;
 		}
-		ret = util_err(err, saved);
+		/* The kernel has set min_treeid past the last one. */
+	}
+	/* One lookup per distinct directory (a store holds many). */
+	for (i = 0; i < n; i++) {
+		size_t j;
+		size_t len;
+
+		for (j = 0; j < i && c[j].dirid != c[i].dirid; j++) {
+		}
+		if (j < i) {
+			c[i].dir = c[j].dir;
+			continue;
+		}
+		ret = lookup_user(subvol_fd, c[i].dirid, c[i].id, look);
 		if (ret != 0) {
 			goto done;
 		}
-		paths = talloc_realloc(tmp, paths, char *, count + 2);
-		if (paths == NULL) {
-			free(path);
+		len = strlen(look->path);
+		if (len > 0 && look->path[len - 1] == '/') {
+			len--; /* "a/b/" for a directory, "" for the root */
+		}
+		c[i].dir = talloc_strndup(c, look->path, len);
+		if (c[i].dir == NULL) {
 			ret = -ENOMEM;
 			goto done;
 		}
-		paths[count] = talloc_strdup(paths, path);
-		free(path);
-		if (paths[count] == NULL) {
-			ret = -ENOMEM;
-			goto done;
-		}
-		count++;
 	}
-	paths[count] = NULL;
-	*ret_paths = talloc_steal(mem_ctx, paths);
-	*ret_count = count;
+	*ret_children = talloc_steal(mem_ctx, c);
+	*ret_count = n;
 	ret = 0;
 done:
-	if (iter != NULL) {
-		btrfs_util_destroy_subvolume_iterator(iter);
-	}
 	talloc_free(tmp);
+	return ret;
+}
+
+int rvss_btrfs_child_name(TALLOC_CTX *mem_ctx, int subvol_fd,
+			  const struct rvss_btrfs_child *child,
+			  char **ret_name)
+{
+	struct btrfs_ioctl_ino_lookup_user_args *look = NULL;
+	int ret;
+
+	ret = rvss_btrfs_check_fd(subvol_fd);
+	if (ret != 0) {
+		return ret;
+	}
+	look = talloc(NULL, struct btrfs_ioctl_ino_lookup_user_args);
+	if (look == NULL) {
+		return -ENOMEM;
+	}
+	ret = lookup_user(subvol_fd, child->dirid, child->id, look);
+	if (ret == 0) {
+		*ret_name = talloc_strdup(mem_ctx, look->name);
+		ret = *ret_name == NULL ? -ENOMEM : 0;
+	}
+	talloc_free(look);
 	return ret;
 }
 

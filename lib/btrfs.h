@@ -52,14 +52,33 @@ int rvss_btrfs_get_read_only(int fd, bool *ret_ro);
 /** @brief Set or clear btrfs's read-only flag of subvolume @fd. 0 or -errno. */
 int rvss_btrfs_set_read_only(int fd, bool ro);
 
+/** A subvolume directly inside another (see rvss_btrfs_children()). */
+struct rvss_btrfs_child {
+	uint64_t id;     /**< its subvolume id */
+	uint64_t dirid;  /**< inode of the directory holding it */
+	/** That directory, relative to the parent's root ("" = the root). */
+	char *dir;
+};
+
 /**
- * @brief Paths (relative to @subvol_fd) of all subvolumes nested below the
- * subvolume @subvol_fd, at any depth.
+ * @brief The subvolumes directly inside the subvolume whose root
+ * directory is @subvol_fd (another directory of it gives -EACCES), not
+ * those nested deeper: everything below a child lies inside that child.
  *
- * @return 0; -EOPNOTSUPP; -EPERM (needs privilege on some kernels); -errno.
+ * Unprivileged (BTRFS_IOC_GET_SUBVOL_ROOTREF, BTRFS_IOC_INO_LOOKUP_USER;
+ * Linux 4.18): a few ioctls per 255 children plus one per distinct
+ * directory, so a store of a thousand snapshots costs a handful of calls.
+ * @return 0; -EOPNOTSUPP (not btrfs); -EACCES (a directory on the way is
+ *         not searchable); -errno.
  */
-int rvss_btrfs_nested(TALLOC_CTX *mem_ctx, int subvol_fd,
-		      char ***ret_paths, size_t *ret_count);
+int rvss_btrfs_children(TALLOC_CTX *mem_ctx, int subvol_fd,
+			struct rvss_btrfs_child **ret_children,
+			size_t *ret_count);
+
+/** @brief The name of @child in its directory (one ioctl).  0 or -errno. */
+int rvss_btrfs_child_name(TALLOC_CTX *mem_ctx, int subvol_fd,
+			  const struct rvss_btrfs_child *child,
+			  char **ret_name);
 
 /**
  * @brief Commit the current transaction of @fd's filesystem (as

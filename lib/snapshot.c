@@ -262,6 +262,7 @@ int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
 	struct rvss_volume *vol = NULL;
 	char *rel_slash;
 	char **paths = NULL;
+	struct rvss_btrfs_child *kids = NULL;
 	size_t n = 0, i;
 	int rootfd = -1;
 	int ret;
@@ -283,8 +284,12 @@ int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
 		goto done;
 	}
 
-	/* Nested subvolumes below the share would be empty in the snapshot. */
-	ret = rvss_btrfs_nested(tmp, rootfd, &paths, &n);
+	/*
+	 * Nested subvolumes below the share would be empty in the snapshot.
+	 * Only the subvolume's direct children need a look: one that is
+	 * not below the share holds all its own nested ones.
+	 */
+	ret = rvss_btrfs_children(tmp, rootfd, &kids, &n);
 	if (ret != 0) {
 		set_reason(mem_ctx, ret_reason, "cannot list subvolumes below %s: %s",
 			   vol->subvol_root, strerror(-ret));
@@ -296,23 +301,33 @@ int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		char *abs = join(tmp, vol->subvol_root, paths[i]);
-		char *p_slash = talloc_asprintf(tmp, "/%s", paths[i]);
+		char *abs_dir = join(tmp, vol->subvol_root, kids[i].dir);
+		char *dir_slash = talloc_asprintf(tmp, "/%s", kids[i].dir);
+		char *name = NULL;
 
-		if (abs == NULL || p_slash == NULL) {
+		if (abs_dir == NULL || dir_slash == NULL) {
 			ret = -ENOMEM;
 			goto done;
 		}
-		if (rvss_path_is_below(vol->store_base, abs)) {
+		if (rvss_path_is_below(vol->store_base, abs_dir)) {
 			continue; /* rvss's own snapshots */
 		}
-		if (rvss_path_is_below(rel_slash, p_slash)) {
-			set_reason(mem_ctx, ret_reason,
-				   "nested subvolume %s below share path %s would be "
-				   "missing from a snapshot", abs, vol->share_path);
-			ret = -EXDEV;
-			goto done;
+		if (!rvss_path_is_below(rel_slash, dir_slash)) {
+			continue; /* beside the share, not below it */
 		}
+		if (rvss_btrfs_child_name(tmp, rootfd, &kids[i], &name) != 0 ||
+		    (abs_dir = join(tmp, abs_dir, name)) == NULL) {
+			abs_dir = talloc_asprintf(tmp, "%s/(subvolume %llu)",
+						  abs_dir, (unsigned long long)kids[i].id);
+		}
+		if (rvss_path_is_below(vol->store_base, abs_dir)) {
+			continue; /* the store itself, as a subvolume */
+		}
+		set_reason(mem_ctx, ret_reason,
+			   "nested subvolume %s below share path %s would be "
+			   "missing from a snapshot", abs_dir, vol->share_path);
+		ret = -EXDEV;
+		goto done;
 	}
 
 	/* Nothing crosses a mount point. */

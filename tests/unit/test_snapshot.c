@@ -353,6 +353,79 @@ static void test_snapshot_store_is_not_a_nested_subvolume(void **state)
 	talloc_free_children(mem);
 }
 
+static int cmp_child(const void *a, const void *b)
+{
+	const struct rvss_btrfs_child *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * The direct children of a subvolume, not the deeper ones, with the
+ * directory each is in; more than one ioctl's worth (255) of them, as a
+ * store of retained snapshots has.
+ */
+static void test_btrfs_children_lists_direct_children_only(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_btrfs_child *c = NULL;
+	size_t n = 0, i, in_many = 0;
+	char *name = NULL;
+	int vol, a, many;
+
+	assert_int_equal(run("btrfs -q subvolume create %s/vol/a >/dev/null && "
+			     "btrfs -q subvolume create %s/vol/a/inner >/dev/null && "
+			     "mkdir -p %s/vol/d1/d2 %s/vol/many && "
+			     "btrfs -q subvolume create %s/vol/d1/d2/b >/dev/null",
+			     g_mnt, g_mnt, g_mnt, g_mnt, g_mnt), 0);
+	vol = open(P(mem, "vol"), O_RDONLY | O_DIRECTORY);
+	a = open(P(mem, "vol/a"), O_RDONLY | O_DIRECTORY);
+	many = open(P(mem, "vol/many"), O_RDONLY | O_DIRECTORY);
+	assert_true(vol >= 0 && a >= 0 && many >= 0);
+	for (i = 0; i < 300; i++) {
+		char nm[16];
+
+		snprintf(nm, sizeof(nm), "s%03zu", i);
+		assert_int_equal(rvss_btrfs_snapshot(a, many, nm, true), 0);
+	}
+
+	assert_int_equal(rvss_btrfs_children(mem, vol, &c, &n), 0);
+	assert_int_equal(n, 302); /* a, d1/d2/b, 300 in many; not a/inner */
+	qsort(c, n, sizeof(*c), cmp_child);
+	assert_string_equal(c[0].dir, "");           /* a, made first */
+	assert_string_equal(c[1].dir, "d1/d2");      /* b */
+	assert_int_equal(rvss_btrfs_child_name(mem, vol, &c[0], &name), 0);
+	assert_string_equal(name, "a");
+	assert_int_equal(rvss_btrfs_child_name(mem, vol, &c[1], &name), 0);
+	assert_string_equal(name, "b");
+	for (i = 2; i < n; i++) {
+		in_many += strcmp(c[i].dir, "many") == 0;
+	}
+	assert_int_equal(in_many, 300);
+	assert_int_equal(rvss_btrfs_child_name(mem, vol, &c[301], &name), 0);
+	assert_string_equal(name, "s299");
+
+	/* a has one child; a leaf subvolume none. */
+	assert_int_equal(rvss_btrfs_children(mem, a, &c, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(c[0].dir, "");
+	/* Not the subvolume's root directory: paths cannot be given. */
+	assert_int_equal(rvss_btrfs_children(mem, many, &c, &n), -EACCES);
+
+	for (i = 0; i < 300; i++) {
+		char nm[16];
+
+		snprintf(nm, sizeof(nm), "s%03zu", i);
+		assert_int_equal(rvss_btrfs_delete(many, nm), 0);
+	}
+	close(many);
+	close(a);
+	close(vol);
+	assert_int_equal(run("btrfs -q subvolume delete %s/vol/a/inner %s/vol/a "
+			     "%s/vol/d1/d2/b >/dev/null", g_mnt, g_mnt, g_mnt), 0);
+	talloc_free_children(mem);
+}
+
 static void test_snapshot_delete_removes_subvolume_and_record(void **state)
 {
 	TALLOC_CTX *mem = *state;
@@ -557,6 +630,7 @@ int main(int argc, char **argv)
 		T(test_snapshot_create_absolute_store),
 		T(test_snapshot_create_refuses_store_on_other_fs),
 		T(test_snapshot_store_is_not_a_nested_subvolume),
+		T(test_btrfs_children_lists_direct_children_only),
 		T(test_snapshot_delete_removes_subvolume_and_record),
 		T(test_snapshot_delete_writable_with_nested_subvolume),
 		T(test_snapshot_delete_refuses_unrecorded_path),
