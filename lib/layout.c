@@ -26,8 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,15 +165,14 @@ struct walk {
 	unsigned max_frames;
 	struct rvss_links *links;  /* NULL: hard-link rule skipped */
 	struct rvss_links_ent *lents; /* BATCH_ENTRIES, for links */
-	atomic_bool stop;
+	bool stop;
 	size_t findings_cap;
-	atomic_int err; /* -ENOMEM during the walk */
-	/* emit() is called by links.c's helpers too (unreadable files). */
-	pthread_mutex_t emit_mu;
+	int err; /* -ENOMEM during the walk */
 };
 
-static void emitv_locked(struct walk *w, enum rvss_layout_code code,
-			 const char *path, const char *fmt, va_list ap)
+/* Only ever on the walking thread (links.c reports from its finish). */
+static void emitv(struct walk *w, enum rvss_layout_code code,
+		  const char *path, const char *fmt, va_list ap)
 {
 	struct rvss_layout_finding f = { .code = code };
 	struct rvss_layout_result *res = w->res;
@@ -218,14 +215,6 @@ static void emitv_locked(struct walk *w, enum rvss_layout_code code,
 		w->findings_cap = ncap;
 	}
 	res->findings[res->num_findings++] = f;
-}
-
-static void emitv(struct walk *w, enum rvss_layout_code code,
-		  const char *path, const char *fmt, va_list ap)
-{
-	pthread_mutex_lock(&w->emit_mu);
-	emitv_locked(w, code, path, fmt, ap);
-	pthread_mutex_unlock(&w->emit_mu);
 }
 
 static void emit(struct walk *w, enum rvss_layout_code code, const char *path,
@@ -1049,7 +1038,6 @@ int rvss_layout_check_fd(TALLOC_CTX *mem_ctx, int root_fd,
 	if (w.tmp == NULL) {
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&w.emit_mu, NULL);
 	w.res = talloc_zero(w.tmp, struct rvss_layout_result);
 	w.stack = talloc_zero_array(w.tmp, struct frame, w.max_frames);
 	w.path = talloc_strdup(w.tmp, "");
@@ -1114,7 +1102,6 @@ done:
 		close(fd);
 	}
 	talloc_free(w.tmp);
-	pthread_mutex_destroy(&w.emit_mu);
 	return ret;
 }
 

@@ -7,6 +7,12 @@
  * oldest queued batch itself rather than wait, so the walk never stalls
  * on helpers that are busy and a walk without helpers is the same code.
  *
+ * Threads and talloc: talloc is not thread-safe within one hierarchy.
+ * Helpers allocate only under mu (the hash, the error list) or with
+ * malloc (their path buffer); the caller allocates only in its own slots.
+ * Nothing is reported from a helper: statx errors are kept and passed to
+ * on_error by rvss_links_finish(), on the caller's thread.
+ *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
 #include "links.h"
@@ -51,8 +57,13 @@ struct scratch {
 	uint64_t *inos;         /* sorted */
 	uint32_t *order;        /* batch index of inos[i] */
 	uint32_t *nlink;
-	char *path;
+	char *path;          /* malloc'd: helpers must not talloc */
 	size_t path_cap;
+};
+
+struct stat_error {
+	char *path;
+	int err;
 };
 
 struct rvss_links {
@@ -81,6 +92,8 @@ struct rvss_links {
 	size_t cap;
 	size_t used;
 	char *overflow;            /* first file that did not fit */
+	struct stat_error *errors; /* statx failures, for rvss_links_finish */
+	size_t nerrors;
 	int err;
 };
 
@@ -197,8 +210,9 @@ static const char *batch_path(struct rvss_links *l, struct scratch *s,
 	size_t need = b->dir_len + 1 + nlen + 1;
 	char *p = NULL;
 
+	(void)l;
 	if (need > s->path_cap) {
-		p = talloc_realloc(l, s->path, char, need * 2);
+		p = realloc(s->path, need * 2);
 		if (p == NULL) {
 			return NULL;
 		}
@@ -231,6 +245,30 @@ static void found(struct rvss_links *l, struct scratch *s,
 	pthread_mutex_unlock(&l->mu);
 }
 
+/* With mu held. */
+static void keep_error(struct rvss_links *l, const char *path, int err)
+{
+	struct stat_error *n = NULL;
+
+	if (path == NULL) {
+		l->err = -ENOMEM;
+		return;
+	}
+	n = talloc_realloc(l, l->errors, struct stat_error, l->nerrors + 1);
+	if (n == NULL) {
+		l->err = -ENOMEM;
+		return;
+	}
+	l->errors = n;
+	n[l->nerrors].path = talloc_strdup(n, path);
+	n[l->nerrors].err = err;
+	if (n[l->nerrors].path == NULL) {
+		l->err = -ENOMEM;
+		return;
+	}
+	l->nerrors++;
+}
+
 static void stat_one(struct rvss_links *l, struct scratch *s,
 		     const struct batch *b, unsigned i)
 {
@@ -242,15 +280,11 @@ static void stat_one(struct rvss_links *l, struct scratch *s,
 		int err = errno;
 
 		/* ENOENT: removed while we walk, as find would skip it. */
-		if (err != ENOENT && l->o.on_error != NULL) {
+		if (err != ENOENT) {
 			const char *path = batch_path(l, s, b, name);
 
 			pthread_mutex_lock(&l->mu);
-			if (path == NULL) {
-				l->err = -ENOMEM;
-			} else {
-				l->o.on_error(l->o.priv, path, err);
-			}
+			keep_error(l, path, err);
 			pthread_mutex_unlock(&l->mu);
 		}
 		return;
@@ -389,6 +423,9 @@ static int links_destructor(struct rvss_links *l)
 	unsigned i;
 
 	stop_helpers(l);
+	for (i = 0; l->scratch != NULL && i <= l->o.helpers; i++) {
+		free(l->scratch[i].path);
+	}
 	for (i = 0; i < l->nslots; i++) {
 		if (l->slots[i].dirfd >= 0) {
 			close(l->slots[i].dirfd);
@@ -613,6 +650,9 @@ int rvss_links_finish(struct rvss_links *l)
 		release(l, slot);
 	}
 	pthread_mutex_unlock(&l->mu);
+	for (size_t i = 0; i < l->nerrors && l->o.on_error != NULL; i++) {
+		l->o.on_error(l->o.priv, l->errors[i].path, l->errors[i].err);
+	}
 	return l->err;
 }
 

@@ -46,7 +46,7 @@ struct rvss_links_opts {
 	/** Try the btrfs tree search (commits the current transaction). */
 	bool tree_search;
 	/** A file whose statx failed (not ENOENT): path relative to the
-	 *  root.  Called from any thread, never two at once. */
+	 *  root.  Called by rvss_links_finish(), on the caller's thread. */
 	void (*on_error)(void *priv, const char *path, int err);
 	void *priv;
 };
@@ -69,7 +69,8 @@ int rvss_links_add(struct rvss_links *l, int dirfd, const char *dir,
 void rvss_links_count(struct rvss_links *l, uint64_t dev, uint64_t ino,
 		      uint32_t nlink, const char *path);
 
-/** @brief Wait until every batch is counted; stop the helpers.
+/** @brief Wait until every batch is counted; stop the helpers; pass the
+ *  statx failures to on_error.
  *  @return 0 or -ENOMEM (a count was lost). */
 int rvss_links_finish(struct rvss_links *l);
 

@@ -335,7 +335,12 @@ static void test_rule_sees_a_link_made_just_before(void **state)
 	assert_string_equal(r.paths, "vm1/disk.vhd.bin\n");
 }
 
-/* Not root: the tree search is refused (EPERM); statx gives the same. */
+/*
+ * Not root: the tree search is refused (EPERM); statx gives the same.  A
+ * directory the user may read but not search (r--): its files cannot be
+ * statted, each is an unreadable finding (reported by the walking thread
+ * after the helpers are done), not a crash or a silent pass.
+ */
 static void test_rule_unprivileged_falls_back_to_statx(void **state)
 {
 	TALLOC_CTX *mem = *state;
@@ -345,6 +350,8 @@ static void test_rule_unprivileged_falls_back_to_statx(void **state)
 	pid_t pid;
 
 	assert_true(root.tree_search);
+	assert_int_equal(mkdir(P(mem, "share/vm1/locked"), 0744), 0);
+	make_file(P(mem, "share/vm1/locked/disk.bin"));
 	/* mkdtemp made the fixture's directory 0700. */
 	assert_int_equal(chmod(g_dir, 0755), 0);
 	pid = fork();
@@ -354,6 +361,7 @@ static void test_rule_unprivileged_falls_back_to_statx(void **state)
 		struct rvss_layout_opts o;
 		struct rvss_layout_result *r = NULL;
 		unsigned n = 0;
+		unsigned unreadable = 0;
 		size_t i;
 
 		if (setresgid(65534, 65534, 65534) != 0 ||
@@ -369,10 +377,17 @@ static void test_rule_unprivileged_falls_back_to_statx(void **state)
 			_exit(12);
 		}
 		for (i = 0; i < r->num_findings; i++) {
-			n += r->findings[i].code == RVSS_LAYOUT_HARDLINK;
+			const struct rvss_layout_finding *f = &r->findings[i];
+
+			n += f->code == RVSS_LAYOUT_HARDLINK;
+			unreadable += f->code == RVSS_LAYOUT_UNREADABLE &&
+				      strcmp(f->path, "vm1/locked/disk.bin") == 0;
+		}
+		if (unreadable != 1) {
+			_exit(14);
 		}
 		_exit(n == expected && n == root.hardlinks &&
-		      r->num_findings == n ? 0 : 13);
+		      r->num_findings == n + 1 ? 0 : 13);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
