@@ -624,11 +624,10 @@ static void check_vdisk(struct walk *w, const struct frame *f,
 }
 
 /* statx the batch's directories (and entries of unknown type). */
-static void stat_batch(struct walk *w, struct frame *f)
+static void stat_batch(struct frame *f)
 {
 	unsigned i;
 
-	(void)w;
 	for (i = 0; i < f->n; i++) {
 		struct ent *e = &f->ents[i];
 
@@ -725,7 +724,7 @@ static bool read_batch(struct walk *w, struct frame *f)
 		e->err = 0;
 		used += len;
 	}
-	stat_batch(w, f);
+	stat_batch(f);
 	count_links(w, f);
 	return f->n > 0;
 }

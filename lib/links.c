@@ -203,14 +203,13 @@ void rvss_links_count(struct rvss_links *l, uint64_t dev, uint64_t ino,
 
 /* ---- counting one batch (any thread, no lock held) ---------------------- */
 
-static const char *batch_path(struct rvss_links *l, struct scratch *s,
-			      const struct batch *b, const char *name)
+static const char *batch_path(struct scratch *s, const struct batch *b,
+			      const char *name)
 {
 	size_t nlen = strlen(name);
 	size_t need = b->dir_len + 1 + nlen + 1;
 	char *p = NULL;
 
-	(void)l;
 	if (need > s->path_cap) {
 		p = realloc(s->path, need * 2);
 		if (p == NULL) {
@@ -234,7 +233,7 @@ static void found(struct rvss_links *l, struct scratch *s,
 		  const struct batch *b, unsigned i, uint64_t dev,
 		  uint64_t ino, uint32_t nlink)
 {
-	const char *path = batch_path(l, s, b, b->names + b->ents[i].name_off);
+	const char *path = batch_path(s, b, b->names + b->ents[i].name_off);
 
 	pthread_mutex_lock(&l->mu);
 	if (path == NULL) {
@@ -281,7 +280,7 @@ static void stat_one(struct rvss_links *l, struct scratch *s,
 
 		/* ENOENT: removed while we walk, as find would skip it. */
 		if (err != ENOENT) {
-			const char *path = batch_path(l, s, b, name);
+			const char *path = batch_path(s, b, name);
 
 			pthread_mutex_lock(&l->mu);
 			keep_error(l, path, err);
