@@ -9,6 +9,13 @@
 #   make install DESTDIR=DIR
 #   make bench        benchmarks (figures and ratios, no pass/fail)
 #
+#   make TARGET SUITE=S   the same target for Debian suite S's Samba, inside a
+#                         chroot of S (tools/suite.sh), in build-S/.  S is one
+#                         of bookworm, bookworm-backports, trixie,
+#                         trixie-backports, forky.  The host's own suite runs
+#                         on the host itself.
+#   make check-all        make check for every suite, with timings
+#
 # BUILDDIR selects the waf output directory (default build/), so several
 # builds can share one checkout.
 
@@ -21,7 +28,36 @@ WAF_STAMP = $(BUILDDIR)/.samba-src
 WAF = WAFLOCK=.lock-waf-$(notdir $(BUILDDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 WAF_ASAN = WAFLOCK=.lock-waf-$(notdir $(ASANDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 
-.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench fuzz clean
+.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench fuzz clean check-all suites
+
+SUITES     := bookworm bookworm-backports trixie trixie-backports forky
+HOST_SUITE := $(shell tools/suite.sh host-suite)
+
+ifneq ($(filter-out $(HOST_SUITE),$(SUITE)),)
+# ---------------------------------------------------------------------------
+# Another Debian suite: the same target, run by make inside that suite's
+# chroot against its own Samba, in build-$(SUITE)/ of this checkout.
+ifeq ($(filter $(SUITE),$(SUITES)),)
+$(error SUITE=$(SUITE) is not one of: $(SUITES))
+endif
+IN_SUITE = tools/suite.sh $(SUITE) run make BUILDDIR=build-$(SUITE)
+
+all build configure check unit unit-asan agent step integration demo bench fuzz clean:
+	@$(IN_SUITE) $@
+
+# Installed inside the chroot into a staging directory of the checkout, then
+# copied to DESTDIR: a module built for another suite's Samba never belongs
+# in this machine's own Samba, so DESTDIR is required.
+install:
+	@test -n "$(DESTDIR)" || { echo "rvss: make install SUITE=$(SUITE) needs DESTDIR=DIR" >&2; exit 2; }
+	@rm -rf build-$(SUITE)/stage
+	@$(IN_SUITE) install DESTDIR=/src/build-$(SUITE)/stage
+	@mkdir -p "$(DESTDIR)" && cp -a build-$(SUITE)/stage/. "$(DESTDIR)/"
+	@echo "rvss: installed the $(SUITE) build under $(DESTDIR)"
+
+else
+# ---------------------------------------------------------------------------
+# The host's own Samba.
 
 all: build
 
@@ -86,3 +122,10 @@ fuzz:
 
 clean:
 	rm -rf $(BUILDDIR) $(ASANDIR) .lock-waf-*
+
+endif
+
+# Every supported suite, one after the other, each with its wall time;
+# the last line counts the suites that passed.
+check-all:
+	@tools/check-all.sh $(SUITES)

@@ -60,6 +60,24 @@ def samba_flags(conf, src):
     return incs, defs
 
 
+def debian_version(src):
+    """The Debian version of samba the tree was prepared from: written by
+    tools/prepare-samba.sh, else the top of debian/changelog, else None."""
+    try:
+        with open(os.path.join(src, '.rvss-debian-version')) as f:
+            return f.read().strip()
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(src, 'debian', 'changelog')) as f:
+            first = f.readline()
+    except OSError:
+        return None
+    if '(' in first and ')' in first:
+        return first.split('(', 1)[1].split(')', 1)[0]
+    return None
+
+
 def configure(conf):
     conf.load('compiler_c')
     conf.env.append_value('CFLAGS', ['-g', '-O2', '-std=gnu11'] + WARN)
@@ -88,6 +106,10 @@ def configure(conf):
     incs, defs = samba_flags(conf, src)
     conf.env.SAMBA_INCLUDES = incs
     conf.env.SAMBA_DEFINES = defs
+    pkg = debian_version(src)
+    conf.msg('Samba package of the tree', pkg or 'unknown (not a Debian source tree)')
+    conf.env.RVSS_DEFINES = ['RVSS_VERSION="%s"' % VERSION,
+                             'RVSS_SAMBA_PACKAGE="%s"' % (pkg or '')]
 
     # Where the installed smbd loads VFS modules from: ask smbd, not a guess.
     try:
@@ -142,7 +164,7 @@ def build(bld):
     mod = bld(features='c cshlib', target='rvss',
               source=bld.path.ant_glob('vfs_rvss/*.c'),
               includes=['vfs_rvss', 'lib'] + bld.env.SAMBA_INCLUDES,
-              defines=bld.env.SAMBA_DEFINES,
+              defines=bld.env.SAMBA_DEFINES + bld.env.RVSS_DEFINES,
               cflags=['-fPIC', '-Wno-shadow', '-Wno-strict-prototypes',
                       '-Wno-sign-compare', '-Wno-missing-field-initializers',
                       '-fvisibility=hidden'],

@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "jsonout.h"
 #include "layout.h"
+#include "modinfo.h"
 #include "options.h"
 #include "smbconf.h"
 #include "snapshot.h"
@@ -40,6 +41,7 @@ enum severity { SEV_OK, SEV_NOTE, SEV_PROBLEM };
 struct doctor {
 	TALLOC_CTX *ctx;
 	const char *conf;
+	const char *module;   /* --module, else <smbd's MODULESDIR>/vfs/rvss.so */
 	bool json;
 	bool layout;
 	unsigned problems;
@@ -387,15 +389,82 @@ static int check_share(struct doctor *d, const char *share, const char *vfs)
 	return 0;
 }
 
+/*
+ * RVSS-D012: was the installed rvss.so built for the running smbd's Samba
+ * series?  smbd refuses a module of another VFS interface version (and
+ * the interface changes with every series), so every share with
+ * "vfs objects = rvss" would fail to connect.  Read from the module's own
+ * build record, never guessed from file dates.
+ */
+static void check_module(struct doctor *d)
+{
+	struct rvss_modinfo *info = NULL;
+	char *version = NULL, *moddir = NULL;
+	const char *path = d->module;
+	unsigned major = 0, minor = 0, release = 0;
+	int fd = -1;
+	int r;
+
+	r = agent_smbd_build(d->ctx, &version, &moddir);
+	if (r != 0 || rvss_samba_version_parse(version, &major, &minor,
+					       &release) != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D012", NULL,
+		    "cannot tell which Samba runs here (smbd --version / smbd "
+		    "-b: %s); is samba installed?",
+		    r != 0 ? strerror(-r) : version);
+		return;
+	}
+	if (path == NULL) {
+		path = talloc_asprintf(d->ctx, "%s/vfs/rvss.so", moddir);
+	}
+	fd = path != NULL ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0) {
+		say(d, SEV_PROBLEM, "RVSS-D012", NULL,
+		    "%s: %s: rvss is not installed where this smbd (Samba "
+		    "%u.%u.%u) loads modules from; install the rvss build for "
+		    "Samba %u.%u", path != NULL ? path : "rvss.so",
+		    strerror(errno), major, minor, release, major, minor);
+		return;
+	}
+	r = rvss_modinfo_read_fd(d->ctx, fd, &info);
+	close(fd);
+	if (r != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D012", NULL,
+		    "%s carries no rvss build record (%s): it is not rvss, or "
+		    "an rvss built before 0.2 that cannot say which Samba it "
+		    "was built for; rebuild it for Samba %u.%u", path,
+		    r == -ENOENT ? "none found" : strerror(-r), major, minor);
+		return;
+	}
+	if (info->samba_major != major || info->samba_minor != minor) {
+		say(d, SEV_PROBLEM, "RVSS-D012", NULL,
+		    "%s was built for Samba %s (VFS interface %d%s%s), but this "
+		    "smbd is Samba %u.%u.%u: smbd refuses to load it and every "
+		    "share with 'vfs objects = rvss' fails to connect; install "
+		    "the rvss build for Samba %u.%u (make install on this "
+		    "machine, or the package built for this Samba series)",
+		    path, info->samba_version, info->vfs_interface,
+		    info->package[0] != '\0' ? ", package " : "", info->package,
+		    major, minor, release, major, minor);
+		return;
+	}
+	say(d, SEV_OK, NULL, NULL,
+	    "%s built for Samba %s (VFS interface %d), smbd is Samba %u.%u.%u: "
+	    "same series", path, info->samba_version, info->vfs_interface,
+	    major, minor, release);
+}
+
 static void doctor_usage(FILE *f)
 {
 	fprintf(f,
-"usage: fsrvp_agent doctor [-s smb.conf] [--layout] [--json]\n"
+"usage: fsrvp_agent doctor [-s smb.conf] [--layout] [--module FILE] [--json]\n"
 "\n"
 "Is this Samba configured for FSRVP with rvss?\n"
 "\n"
 "  -s, --configfile FILE   smb.conf to read (default: Samba's)\n"
 "  -l, --layout            also run the layout check of each rvss share\n"
+"  -m, --module FILE       the rvss.so to check against the running smbd\n"
+"                          (default: rvss.so in smbd's module directory)\n"
 "  -j, --json              JSON on stdout\n"
 "  -h, --help\n"
 "\n"
@@ -408,6 +477,7 @@ int cmd_doctor(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "configfile", required_argument, NULL, 's' },
 		{ "layout", no_argument, NULL, 'l' },
+		{ "module", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -427,13 +497,16 @@ int cmd_doctor(int argc, char **argv)
 		return AGENT_EXIT_USAGE;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:ljh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:lm:jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			d.conf = optarg;
 			break;
 		case 'l':
 			d.layout = true;
+			break;
+		case 'm':
+			d.module = optarg;
 			break;
 		case 'j':
 			d.json = true;
@@ -467,6 +540,9 @@ int cmd_doctor(int argc, char **argv)
 		fputs(", \"checks\": [", stdout);
 	}
 	r = check_globals(&d);
+	if (r == 0) {
+		check_module(&d);
+	}
 	for (i = 0; r == 0 && i < nshares; i++) {
 		char *vfs = NULL;
 

@@ -54,38 +54,18 @@ static int slurp_fd(TALLOC_CTX *mem_ctx, int fd, char **ret)
 	return 0;
 }
 
-/*
- * Run testparm with @args (NULL-terminated, after "testparm -s").
- * stdout and stderr are captured (stderr through a file, so that neither
- * pipe can fill up while we read the other).
- */
-static int run_testparm(TALLOC_CTX *mem_ctx, const char *conf,
-			const char *const *args, char **ret_out,
-			char **ret_err, int *ret_status)
+int agent_run(TALLOC_CTX *mem_ctx, const char *const *argv, char **ret_out,
+	      char **ret_err, int *ret_status)
 {
-	const char *argv[16];
-	const char *bin = getenv("RVSS_TESTPARM");
-	char errname[] = "/tmp/rvss-testparm-XXXXXX";
+	char errname[] = "/tmp/rvss-run-XXXXXX";
 	int out[2] = { -1, -1 };
 	int errfd = -1;
-	size_t n = 0;
 	pid_t pid;
 	int status = 0;
 	int ret;
 
-	if (bin == NULL || bin[0] == '\0') {
-		bin = AGENT_TESTPARM;
-	}
-	argv[n++] = bin;
-	argv[n++] = "-s";
-	while (*args != NULL && n < 14) {
-		argv[n++] = *args++;
-	}
-	if (conf != NULL) {
-		argv[n++] = conf;
-	}
-	argv[n] = NULL;
-
+	/* stderr goes through a file, so that neither pipe can fill up while
+	 * we read the other. */
 	errfd = mkostemp(errname, O_CLOEXEC);
 	if (errfd < 0) {
 		return -errno;
@@ -108,7 +88,7 @@ static int run_testparm(TALLOC_CTX *mem_ctx, const char *conf,
 		}
 		(void)dup2(out[1], 1);
 		(void)dup2(errfd, 2);
-		execvp(bin, (char *const *)argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(out[1]);
@@ -135,6 +115,30 @@ done:
 	}
 	close(errfd);
 	return ret;
+}
+
+/* Run testparm with @args (NULL-terminated, after "testparm -s"). */
+static int run_testparm(TALLOC_CTX *mem_ctx, const char *conf,
+			const char *const *args, char **ret_out,
+			char **ret_err, int *ret_status)
+{
+	const char *argv[16];
+	const char *bin = getenv("RVSS_TESTPARM");
+	size_t n = 0;
+
+	if (bin == NULL || bin[0] == '\0') {
+		bin = AGENT_TESTPARM;
+	}
+	argv[n++] = bin;
+	argv[n++] = "-s";
+	while (*args != NULL && n < 14) {
+		argv[n++] = *args++;
+	}
+	if (conf != NULL) {
+		argv[n++] = conf;
+	}
+	argv[n] = NULL;
+	return agent_run(mem_ctx, argv, ret_out, ret_err, ret_status);
 }
 
 /* testparm's last non-empty stderr line: its reason for a failure. */
@@ -296,6 +300,60 @@ int agent_smbconf_sections(TALLOC_CTX *mem_ctx, const char *conf,
 	names[count] = NULL;
 	*ret_names = talloc_steal(mem_ctx, names);
 	*ret_count = count;
+	ret = 0;
+done:
+	talloc_free(tmp);
+	return ret;
+}
+
+int agent_smbd_build(TALLOC_CTX *mem_ctx, char **ret_version,
+		     char **ret_modulesdir)
+{
+	const char *vargv[] = { "smbd", "--version", NULL };
+	const char *bargv[] = { "smbd", "-b", NULL };
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	char *out = NULL, *err = NULL, *line, *save = NULL;
+	char *version = NULL, *moddir = NULL;
+	int status = 0;
+	int ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	ret = agent_run(tmp, vargv, &out, &err, &status);
+	if (ret != 0) {
+		goto done;
+	}
+	if (status != 0) {
+		ret = -EIO;
+		goto done;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	version = talloc_strdup(tmp, out);
+	ret = agent_run(tmp, bargv, &out, &err, &status);
+	if (ret != 0) {
+		goto done;
+	}
+	if (status != 0) {
+		ret = -EIO;
+		goto done;
+	}
+	for (line = strtok_r(out, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		line += strspn(line, " \t");
+		if (strncmp(line, "MODULESDIR:", 11) == 0) {
+			line += 11;
+			line += strspn(line, " \t");
+			moddir = talloc_strdup(tmp, line);
+			break;
+		}
+	}
+	if (version == NULL || moddir == NULL) {
+		ret = moddir == NULL ? -ENODATA : -ENOMEM;
+		goto done;
+	}
+	*ret_version = talloc_steal(mem_ctx, version);
+	*ret_modulesdir = talloc_steal(mem_ctx, moddir);
 	ret = 0;
 done:
 	talloc_free(tmp);

@@ -40,4 +40,26 @@ int agent_smbconf_sections(TALLOC_CTX *mem_ctx, const char *conf,
 			   char ***ret_names, size_t *ret_count,
 			   char **ret_why);
 
+/**
+ * @brief Run @argv (argv[0] looked up in PATH, no shell) with stdin from
+ * /dev/null and capture stdout and stderr.
+ *
+ * @param[out] ret_out, ret_err  children of @mem_ctx, NUL-terminated.
+ * @param[out] ret_status        exit status; 127 = could not be run, 128 =
+ *                               killed by a signal.
+ * @return 0; -errno of pipe/fork; -ENOMEM.
+ */
+int agent_run(TALLOC_CTX *mem_ctx, const char *const *argv, char **ret_out,
+	      char **ret_err, int *ret_status);
+
+/**
+ * @brief The installed smbd's version line (`smbd --version`, e.g.
+ * "Version 4.22.11-Debian-4.22.11+dfsg-0+deb13u1") and the directory it
+ * loads modules from (`smbd -b`, MODULESDIR).
+ * @return 0; -EIO (smbd missing or failed); -ENODATA (no MODULESDIR);
+ *         -ENOMEM.
+ */
+int agent_smbd_build(TALLOC_CTX *mem_ctx, char **ret_version,
+		     char **ret_modulesdir);
+
 #endif

@@ -48,10 +48,20 @@ export DEBIAN_FRONTEND=noninteractive
 # Configure in the final place: waf records absolute paths.
 rm -rf "$top"
 mkdir -p "$top"
-(
-	cd "$top"
-	apt-get source -q "samba=$version"
-) >>"$log" 2>&1
+# The archive may index a source package it no longer serves (seen for the
+# backports: the .dsc and .debian.tar.xz answer 404, the upstream tarball
+# does not).  Then take the upstream tarball alone: the VFS headers are
+# upstream's, Debian's patches do not touch them.
+if ! (cd "$top" && apt-get source -q "samba=$version") >>"$log" 2>&1; then
+	echo "rvss: apt-get source samba=$version failed; using the upstream" \
+		"tarball without Debian's patches (see $log)" >&2
+	(
+		cd "$top"
+		find . -mindepth 1 -maxdepth 1 -type d -name 'samba-*' -exec rm -rf {} +
+		apt-get source -q --tar-only "samba=$version"
+		tar xf samba_*.orig.tar.*
+	) >>"$log" 2>&1 || { echo "rvss: no Samba source for $version, see $log" >&2; exit 1; }
+fi
 srcdir=$(find "$top" -mindepth 1 -maxdepth 1 -type d -name "samba-*" | head -n 1)
 [ -n "$srcdir" ] || { echo "rvss: apt-get source samba failed, see $log" >&2; exit 1; }
 
@@ -88,5 +98,7 @@ srcdir=$(find "$top" -mindepth 1 -maxdepth 1 -type d -name "samba-*" | head -n 1
 	PYTHONHASHSEED=1 PYTHON=/usr/bin/python3 ./buildtools/bin/waf build --targets=vfs_btrfs -j"$(nproc)"
 ) >>"$log" 2>&1 || { echo "rvss: Samba configure/build failed, see $log" >&2; exit 1; }
 
+# The Debian version the tree was prepared for, for the module's build record.
+echo "$version" > "$srcdir/.rvss-debian-version"
 echo "$srcdir" > "$stamp"
 echo "$srcdir"

@@ -17,6 +17,7 @@
 #include "fss_state.h"
 #include "gc.h"
 #include "layout.h"
+#include "modinfo.h"
 #include "options.h"
 #include "snapshot.h"
 
@@ -520,6 +521,20 @@ static struct vfs_fn_pointers vfs_rvss_fns = {
 	.ftruncate_fn = vfs_rvss_ftruncate,
 	.fallocate_fn = vfs_rvss_fallocate,
 };
+
+/*
+ * The build record (lib/modinfo.h): the Samba release and VFS interface this
+ * file was compiled for.  fsrvp_agent doctor reads it from the installed
+ * file to tell an administrator, before smbd refuses the module, that it was
+ * built for another Samba series.
+ */
+#define RVSS_STR2(x) #x
+#define RVSS_STR(x) RVSS_STR2(x)
+__attribute__((used))
+static const char vfs_rvss_build_info[] =
+	RVSS_MODINFO_PREFIX "samba=" SAMBA_VERSION_OFFICIAL_STRING
+	";vfs_interface=" RVSS_STR(SMB_VFS_INTERFACE_VERSION)
+	";package=" RVSS_SAMBA_PACKAGE ";rvss=" RVSS_VERSION ";";
 
 /* Samba's module loader looks for samba_init_module in a shared module. */
 NTSTATUS samba_init_module(TALLOC_CTX *ctx);

@@ -63,3 +63,15 @@ json_eval() {
 	"$PY" -c "import json,sys; d=json.load(open('$T/out')); sys.exit(0 if ($1) else 1)" ||
 		{ cat "$T/out"; fail "JSON: not ($1)"; }
 }
+
+# fake_module FILE SAMBA-VERSION [INTERFACE]: a file carrying only rvss's
+# build record (lib/modinfo.h), as doctor reads it from an rvss.so.
+fake_module() {
+	printf '\177ELF...rvss-build-info:samba=%s;vfs_interface=%s;package=test;rvss=test;\0...' \
+		"$2" "${3:-0}" >"$1"
+}
+
+# The running smbd's Samba version, "4.22.11".
+smbd_version() {
+	smbd --version | sed -n 's/^Version \([0-9]*\.[0-9]*\.[0-9]*\).*/\1/p'
+}

@@ -23,7 +23,7 @@ if [ ! -x "$AGENT" ]; then
 	echo "tests/agent: no $AGENT: build first" >&2
 	exit 2
 fi
-export AGENT
+export AGENT BUILDDIR
 LOGS=$BUILDDIR/agent-logs
 mkdir -p "$LOGS"
 

@@ -1,0 +1,120 @@
+#!/bin/bash
+# make check-all: the whole test suite on every supported Debian suite.
+#
+#   tools/check-all.sh SUITE...
+#
+# 1. Prepare every suite at once (chroot, packages, the matching Samba tree,
+#    the build): mostly downloads and a compiler per suite, so they overlap.
+# 2. Run `make check SUITE=S` for each suite, RVSS_CHECK_JOBS at a time
+#    (default 2): the integration scenarios mostly wait on Samba's timers,
+#    and each runs in its own mount namespace on its own port and loop
+#    devices, so two suites share the machine without meeting.
+# Each suite's output goes to build/check-all/S.log and is printed whole when
+# the suite ends.  The table at the end gives each suite's Samba, its VFS
+# interface version and the wall times; the last line counts the suites.
+set -u
+
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+cd "$SRC" || exit 2
+LOGS=$SRC/build/check-all
+mkdir -p "$LOGS"
+JOBS=${RVSS_CHECK_JOBS:-2}
+host=$(tools/suite.sh host-suite)
+export CI=${CI:-true}
+
+declare -A prep_rc prep_s check_rc check_s
+t_all=$(date +%s)
+
+elapsed() { echo $(($(date +%s) - $1)); }
+
+# --- 1. preparation, all suites at once
+echo "check-all: preparing $*"
+declare -A pid_of
+for s in "$@"; do
+	(
+		t0=$(date +%s)
+		make build SUITE="$s" >"$LOGS/$s.prepare.log" 2>&1
+		rc=$?
+		echo "$rc $(elapsed "$t0")" >"$LOGS/$s.prepare.rc"
+	) &
+	pid_of[$s]=$!
+done
+for s in "$@"; do
+	wait "${pid_of[$s]}"
+	read -r prep_rc[$s] prep_s[$s] <"$LOGS/$s.prepare.rc"
+	if [ "${prep_rc[$s]}" = 0 ]; then
+		echo "check-all: $s prepared in ${prep_s[$s]}s"
+	else
+		echo "check-all: $s: preparation FAILED (rc ${prep_rc[$s]}), last lines of $LOGS/$s.prepare.log:"
+		tail -n 30 "$LOGS/$s.prepare.log" | sed 's/^/    /'
+	fi
+done
+
+# --- 2. the checks, JOBS at a time
+run_check() {	# SUITE
+	local s=$1 t0 rc
+	t0=$(date +%s)
+	make check SUITE="$s" >"$LOGS/$s.check.log" 2>&1
+	rc=$?
+	echo "$rc $(elapsed "$t0")" >"$LOGS/$s.check.rc"
+}
+
+pending=()
+for s in "$@"; do
+	[ "${prep_rc[$s]}" = 0 ] && pending+=("$s")
+done
+declare -A running
+report() {	# SUITE
+	local s=$1
+	read -r check_rc[$s] check_s[$s] <"$LOGS/$s.check.rc"
+	echo
+	echo "================ $s: make check ($(
+		[ "${check_rc[$s]}" = 0 ] && echo passed || echo "FAILED, rc ${check_rc[$s]}"
+	), ${check_s[$s]}s)"
+	cat "$LOGS/$s.check.log"
+}
+while [ ${#pending[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
+	while [ ${#pending[@]} -gt 0 ] && [ ${#running[@]} -lt "$JOBS" ]; do
+		s=${pending[0]}
+		pending=("${pending[@]:1}")
+		echo "check-all: $s: make check started"
+		run_check "$s" &
+		running[$s]=$!
+	done
+	wait -n 2>/dev/null || true
+	for s in "${!running[@]}"; do
+		if ! kill -0 "${running[$s]}" 2>/dev/null; then
+			wait "${running[$s]}" 2>/dev/null
+			unset "running[$s]"
+			report "$s"
+		fi
+	done
+done
+
+# --- summary
+samba_of() {	# SUITE -> "version interface"
+	local root=/ v tree
+	[ "$1" = "$host" ] || root=${RVSS_SUITE_CACHE:-/var/cache/rvss/chroot}/$1
+	v=$(chroot "$root" dpkg-query -W -f='${Version}' samba 2>/dev/null)
+	tree=$(cat "$root/var/cache/rvss/samba-$(echo "$v" | tr ':' '_')/prepared" 2>/dev/null)
+	echo "${v:-?} $(sed -n 's/^#define SMB_VFS_INTERFACE_VERSION \([0-9]*\).*/\1/p' \
+		"$root$tree/source3/include/vfs.h" 2>/dev/null)"
+}
+echo
+printf '%-20s %-34s %-9s %9s %9s  %s\n' suite samba interface prepare check result
+passed=0 failed=0
+for s in "$@"; do
+	read -r v iface <<<"$(samba_of "$s")"
+	if [ "${prep_rc[$s]}" = 0 ] && [ "${check_rc[$s]:-1}" = 0 ]; then
+		res=passed
+		passed=$((passed + 1))
+	else
+		res=FAILED
+		failed=$((failed + 1))
+	fi
+	printf '%-20s %-34s %-9s %8ss %8ss  %s\n' "$s" "$v" "${iface:-?}" \
+		"${prep_s[$s]:-?}" "${check_s[$s]:--}" "$res"
+done
+echo "check-all: $(elapsed "$t_all")s in all, logs in $LOGS"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" = 0 ]
