@@ -65,6 +65,26 @@ fi
 srcdir=$(find "$top" -mindepth 1 -maxdepth 1 -type d -name "samba-*" | head -n 1)
 [ -n "$srcdir" ] || { echo "rvss: apt-get source samba failed, see $log" >&2; exit 1; }
 
+# Which libraries Samba builds itself: as in the tree's debian/rules when
+# it has one; else by release: up to 4.20 Debian used the separate talloc,
+# tevent, tdb and ldb packages, since then it builds talloc, tevent and tdb
+# from Samba's tree (and a module only needs their headers, never links them).
+bundled=
+private=
+if [ -f "$srcdir/debian/rules" ]; then
+	bundled=$(grep -o -- '--bundled-libraries=[^ \\]*' "$srcdir/debian/rules" | head -n 1 || true)
+	private=$(grep -o -- '--private-libraries=[^ \\]*' "$srcdir/debian/rules" | head -n 1 || true)
+fi
+if [ -z "$bundled" ]; then
+	minor=$(echo "$upstream" | cut -d. -f2)
+	if [ "$minor" -le 20 ]; then
+		bundled=--bundled-libraries=NONE,pytevent,ldb
+	else
+		bundled=--bundled-libraries=talloc,tevent,tdb,cmocka
+		private='--private-libraries=!ldb'
+	fi
+fi
+
 # Debian's own configure options (debian/rules), minus the AD DC and ceph,
 # which a VFS module does not need.
 (
@@ -91,7 +111,7 @@ srcdir=$(find "$top" -mindepth 1 -maxdepth 1 -type d -name "samba-*" | head -n 1
 		--enable-avahi --enable-spotlight --with-profiling-data \
 		--disable-rpath --disable-rpath-install \
 		--with-shared-modules=idmap_rid,idmap_ad,idmap_adex,idmap_hash,idmap_ldap,idmap_tdb2,vfs_dfs_samba4,auth_samba4,vfs_nfs4acl_xattr \
-		--bundled-libraries=NONE,pytevent,ldb \
+		$bundled $private \
 		--with-cluster-support \
 		--without-ad-dc \
 		--disable-cephfs

@@ -227,9 +227,7 @@ int vfs_rvss_unlinkat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 	return SMB_VFS_NEXT_UNLINKAT(handle, dirfsp, smb_fname, flags);
 }
 
-int vfs_rvss_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
-		      const struct smb_filename *src, struct files_struct *dstfsp,
-		      const struct smb_filename *dst)
+int vfs_rvss_renameat(vfs_handle_struct *handle, RVSS_RENAMEAT_ARGS)
 {
 	if (hidden(handle, srcfsp, src)) {
 		errno = ENOENT;
@@ -243,5 +241,5 @@ int vfs_rvss_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
 		errno = EROFS;
 		return -1;
 	}
-	return SMB_VFS_NEXT_RENAMEAT(handle, srcfsp, src, dstfsp, dst);
+	return RVSS_RENAMEAT_NEXT(handle);
 }

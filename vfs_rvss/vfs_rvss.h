@@ -81,8 +81,6 @@ int vfs_rvss_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 		     const struct smb_filename *smb_fname, mode_t mode);
 int vfs_rvss_unlinkat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 		      const struct smb_filename *smb_fname, int flags);
-int vfs_rvss_renameat(vfs_handle_struct *handle, struct files_struct *srcfsp,
-		      const struct smb_filename *src, struct files_struct *dstfsp,
-		      const struct smb_filename *dst);
+int vfs_rvss_renameat(vfs_handle_struct *handle, RVSS_RENAMEAT_ARGS);
 
 #endif
