@@ -5,6 +5,11 @@
 # build pays (~3 minutes on 2 cores).  Prints the tree's path on stdout.
 #
 #   RVSS_SAMBA_CACHE   cache directory (default /var/cache/rvss)
+#   RVSS_SAMBA_SOURCE  a Samba source tree (directory) or release tarball to
+#                      use instead of `apt-get source`: for a Samba that is not
+#                      in Debian's archive (Ubuntu, Fedora, a version whose
+#                      source the archive does not serve).  Its VERSION must
+#                      be of the installed smbd's release series.
 set -eu
 
 cache=${RVSS_SAMBA_CACHE:-/var/cache/rvss}
@@ -52,7 +57,23 @@ mkdir -p "$top"
 # backports: the .dsc and .debian.tar.xz answer 404, the upstream tarball
 # does not).  Then take the upstream tarball alone: the VFS headers are
 # upstream's, Debian's patches do not touch them.
-if ! (cd "$top" && apt-get source -q "samba=$version") >>"$log" 2>&1; then
+if [ -n "${RVSS_SAMBA_SOURCE:-}" ]; then
+	given=$RVSS_SAMBA_SOURCE
+	if [ -d "$given" ]; then
+		mkdir -p "$top/samba-given"
+		cp -a "$given/." "$top/samba-given/"
+	else
+		(cd "$top" && tar xf "$given") >>"$log" 2>&1 ||
+			{ echo "rvss: cannot unpack RVSS_SAMBA_SOURCE=$given" >&2; exit 1; }
+	fi
+	d=$(find "$top" -mindepth 1 -maxdepth 1 -type d -name "samba-*" | head -n 1)
+	series() { sed -n 's/^SAMBA_VERSION_\(MAJOR\|MINOR\)=//p' "$1" | paste -sd.; }
+	if [ -z "$d" ] || [ "$(series "$d/VERSION")" != "$(echo "$upstream" | cut -d. -f1-2)" ]; then
+		echo "rvss: RVSS_SAMBA_SOURCE=$given is not Samba $(echo "$upstream" | cut -d. -f1-2) (VERSION: $(series "$d/VERSION" 2>/dev/null))" >&2
+		exit 1
+	fi
+	echo "rvss: using the Samba source $given for $version" >&2
+elif ! (cd "$top" && apt-get source -q "samba=$version") >>"$log" 2>&1; then
 	echo "rvss: apt-get source samba=$version failed; using the upstream" \
 		"tarball without Debian's patches (see $log)" >&2
 	(
@@ -64,6 +85,27 @@ if ! (cd "$top" && apt-get source -q "samba=$version") >>"$log" 2>&1; then
 fi
 srcdir=$(find "$top" -mindepth 1 -maxdepth 1 -type d -name "samba-*" | head -n 1)
 [ -n "$srcdir" ] || { echo "rvss: apt-get source samba failed, see $log" >&2; exit 1; }
+
+# Debian's tarball lacks Heimdal's copy of the RFC 3454 tables (DFSG) and
+# puts them back with a patch of its own (debian/patches/heimdal-rfc3454.txt);
+# Samba's build needs them.  Without this version's debian/ directory, take
+# that one patch from the suite's own samba source package.
+wind=third_party/heimdal/lib/wind
+if [ ! -e "$srcdir/$wind/rfc3454.txt" ] && [ ! -e "$srcdir/$wind/rfc3454.txt-table" ]; then
+	codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	(
+		set -e
+		mkdir -p "$top/rfc3454"
+		cd "$top/rfc3454"
+		apt-get source -q --download-only -t "$codename" samba
+		tar xf samba_*.debian.tar.* debian/patches/heimdal-rfc3454.txt
+		cd "$srcdir"
+		patch -p1 --forward <"$top/rfc3454/debian/patches/heimdal-rfc3454.txt"
+	) >>"$log" 2>&1 || {
+		echo "rvss: cannot put back Heimdal's RFC 3454 tables, see $log" >&2
+		exit 1
+	}
+fi
 
 # Which libraries Samba builds itself: as in the tree's debian/rules when
 # it has one; else by release: up to 4.20 Debian used the separate talloc,
