@@ -5,6 +5,8 @@
 command -v testparm >/dev/null || skip "testparm not installed (samba-common-bin)"
 
 mkdir -p "$T/lock" "$T/state" "$T/cache" "$T/private" "$T/pid" "$T/plain"
+# rvss.so as installed for this smbd: RVSS-D012 is 045's subject
+fake_module "$T/rvss.so" "$(smbd_version)" 0
 dirs="	lock directory = $T/lock
 	state directory = $T/state
 	cache directory = $T/cache
@@ -19,7 +21,7 @@ $dirs
 [plain]
 	path = $T/plain
 CONF
-expect_rc 1 "$AGENT" doctor -s "$T/bare.conf"
+expect_rc 1 "$AGENT" doctor -s "$T/bare.conf" --module "$T/rvss.so"
 out_has "RVSS-D001"
 out_has "registry shares = yes"
 out_has "RVSS-D002"
@@ -27,7 +29,7 @@ out_has "rpcd_fsrvp:num_workers = 1"
 out_has "RVSS-D004"
 out_has "RVSS-D005"
 out_lacks "RVSS-D003"
-expect_rc 1 "$AGENT" doctor --json -s "$T/bare.conf"
+expect_rc 1 "$AGENT" doctor --json -s "$T/bare.conf" --module "$T/rvss.so"
 json_valid
 json_eval 'd["ok"] is False and d["problems"] == 4'
 json_eval 'sorted(c["code"] for c in d["checks"] if c["severity"] == "problem") == ["RVSS-D001","RVSS-D002","RVSS-D004","RVSS-D005"]'
@@ -40,7 +42,7 @@ $dirs
 	registry shares = yes
 	rpcd_fsrvp:num_workers = 1
 CONF
-expect_rc 1 "$AGENT" doctor -s "$T/dc.conf"
+expect_rc 1 "$AGENT" doctor -s "$T/dc.conf" --module "$T/rvss.so"
 out_has "RVSS-D003"
 
 echo "== rvss share not on btrfs, shadow_copy2 before rvss"
@@ -57,7 +59,7 @@ $dirs
 	path = /srv/%U
 	vfs objects = rvss
 CONF
-expect_rc 1 "$AGENT" doctor -s "$T/ext.conf"
+expect_rc 1 "$AGENT" doctor -s "$T/ext.conf" --module "$T/rvss.so"
 out_has "RVSS-D006 [vms]"
 out_has "is not on btrfs"
 out_has "RVSS-D008 [vms]"
@@ -65,7 +67,7 @@ out_has "RVSS-D006 [nopath]"
 out_lacks "RVSS-D001"
 out_lacks "RVSS-D002"
 out_lacks "RVSS-D005"
-expect_rc 1 "$AGENT" doctor --json -s "$T/ext.conf"
+expect_rc 1 "$AGENT" doctor --json -s "$T/ext.conf" --module "$T/rvss.so"
 json_valid
 
 echo "== usage and unreadable configuration: exit 2"
