@@ -128,9 +128,13 @@ struct rvss_retain_args {
  * that is already gone only loses its record; a path that exists nowhere
  * (already reclaimed) is success, nothing being deleted.
  *
+ * With @retain, Samba's state is read whole (rvss_fss_state_read_whole());
+ * when it cannot be, nothing is deleted: -EAGAIN, and the copy stays.
+ *
  * @param[in]  retain        NULL: delete.
  * @param[out] ret_retained  optional: true when kept as a backup.
- * @return 0; -EPERM (not ours / tampered); catalog errors; -errno.
+ * @return 0; -EPERM (not ours / tampered); -EAGAIN (retain asked, Samba's
+ *         state half-written); catalog errors; -errno.
  */
 int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 		     const char *base_path, const char *snap_path,
