@@ -59,6 +59,19 @@ static size_t newer_retained(struct rvss_record *const *recs, size_t n,
 	return count;
 }
 
+/*
+ * When the snapshot of a "created" record was made, by rvss's own clock:
+ * the record's last change, which for a "created" record is the moment
+ * it left "creating" (right after the snapshot) or later, never earlier.
+ * Not the set's create_ts: Samba stamps that at AddToShadowCopySet, and a
+ * requester may take minutes (Samba allows 1800 s) from Add to Commit.
+ * The later of the record's times, so a moved name time never ages it.
+ */
+static time_t made_at(const struct rvss_record *r)
+{
+	return r->updated > r->created ? r->updated : r->created;
+}
+
 static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 		   size_t n, const struct rvss_fss_link *l, bool alive,
 		   const struct rvss_reclaim_policy *p)
@@ -110,10 +123,12 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 	}
 	/* A committed set that was never exposed is dead once Samba's
 	 * message sequence timer has run out (client gone, abort after
-	 * commit, or a set reloaded after a restart that nobody will finish). */
+	 * commit, or a set reloaded after a restart that nobody will finish).
+	 * Samba's timer starts at Commit: count from when the snapshot was
+	 * made, not from the set's time stamp (Add). */
 	commit_limit = p->seq_timeout != 0 ? p->seq_timeout + TIMER_SLACK : p->grace;
 	if (l->set_state < RVSS_FSS_EXPOSED) {
-		if (age_of(p->now, l->create_ts) > commit_limit) {
+		if (age_of(p->now, made_at(r)) > commit_limit) {
 			d->action = RVSS_ACTION_RECLAIM;
 			d->repair_set = true;
 			d->reason = "shadow copy set committed but never exposed "

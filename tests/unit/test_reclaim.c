@@ -88,6 +88,21 @@ static void test_reclaim_committed_after_timer_is_reclaimed_and_repaired(void **
 	talloc_free(mem);
 }
 
+static void test_reclaim_committed_age_counts_from_snapshot_not_add(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct rvss_record *r = rec(mem, "a", NOW - 900, RVSS_STATE_CREATED, false);
+	struct rvss_decision d;
+
+	/* Add 900 s ago (the set's time stamp, and the name's), Commit -- the
+	 * snapshot -- 20 s ago: Samba's timer after Commit is still running. */
+	r->updated = NOW - 20;
+	d = plan1(mem, r, link_of(RVSS_FSS_COMMITTED, NOW - 900), true, &POLICY);
+	assert_int_equal(d.action, RVSS_ACTION_KEEP);
+	assert_false(d.repair_set);
+	talloc_free(mem);
+}
+
 static void test_reclaim_short_sequence_timeout(void **state)
 {
 	TALLOC_CTX *mem = talloc_new(NULL);
@@ -233,6 +248,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reclaim_live_exposed_set_is_kept),
 		cmocka_unit_test(test_reclaim_committed_within_timer_is_kept),
 		cmocka_unit_test(test_reclaim_committed_after_timer_is_reclaimed_and_repaired),
+		cmocka_unit_test(test_reclaim_committed_age_counts_from_snapshot_not_add),
 		cmocka_unit_test(test_reclaim_short_sequence_timeout),
 		cmocka_unit_test(test_reclaim_unreferenced_after_grace),
 		cmocka_unit_test(test_reclaim_interrupted_creation),
