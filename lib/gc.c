@@ -168,6 +168,7 @@ int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
 		it->link.exposed_share = talloc_strdup(items, links[i].exposed_share);
 		it->action = ds[i].action;
 		it->repair_set = ds[i].repair_set;
+		it->held = ds[i].held;
 		it->reason = ds[i].reason;
 		if (args->dry_run || it->action == RVSS_ACTION_KEEP) {
 			continue;

@@ -72,6 +72,11 @@ static time_t made_at(const struct rvss_record *r)
 	return r->updated > r->created ? r->updated : r->created;
 }
 
+bool rvss_reclaim_state_trusted(const struct rvss_reclaim_policy *policy)
+{
+	return policy->fss_workers == 1;
+}
+
 static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 		   size_t n, const struct rvss_fss_link *l, bool alive,
 		   const struct rvss_reclaim_policy *p)
@@ -82,6 +87,7 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 
 	d->action = RVSS_ACTION_KEEP;
 	d->repair_set = false;
+	d->held = false;
 	d->reason = "live";
 
 	switch (r->state) {
@@ -113,7 +119,12 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 	}
 
 	if (!l->found) {
-		if (age_of(p->now, r->updated) > p->grace) {
+		if (age_of(p->now, r->updated) > p->grace && !rvss_reclaim_state_trusted(p)) {
+			d->held = true;
+			d->reason = "no shadow copy set in srv_fss.tdb refers to it, "
+				    "but with rpcd_fsrvp:num_workers != 1 a worker "
+				    "may hold its set: kept";
+		} else if (age_of(p->now, r->updated) > p->grace) {
 			d->action = RVSS_ACTION_RECLAIM;
 			d->reason = "no FSRVP shadow copy set refers to it";
 		} else {
@@ -128,7 +139,13 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 	 * made, not from the set's time stamp (Add). */
 	commit_limit = p->seq_timeout != 0 ? p->seq_timeout + TIMER_SLACK : p->grace;
 	if (l->set_state < RVSS_FSS_EXPOSED) {
-		if (age_of(p->now, made_at(r)) > commit_limit) {
+		if (age_of(p->now, made_at(r)) > commit_limit &&
+		    !rvss_reclaim_state_trusted(p)) {
+			d->held = true;
+			d->reason = "srv_fss.tdb shows its set committed and never "
+				    "exposed, but with rpcd_fsrvp:num_workers != 1 "
+				    "that may be a worker's stale copy: kept";
+		} else if (age_of(p->now, made_at(r)) > commit_limit) {
 			d->action = RVSS_ACTION_RECLAIM;
 			d->repair_set = true;
 			d->reason = "shadow copy set committed but never exposed "
