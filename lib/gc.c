@@ -174,6 +174,16 @@ int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
 			continue;
 		}
 		it->result = rvss_reclaim_apply(items, cat, &ds[i], &it->error);
+		if (it->result == -ESTALE) {
+			/* Another process acted on the record since it was
+			 * listed: this pass's plan for it is void. */
+			it->action = RVSS_ACTION_KEEP;
+			it->result = 0;
+			it->repair_set = false;
+			it->reason = "its record changed during this pass; left for "
+				     "the next one";
+			continue;
+		}
 		if (it->result == 0 && it->repair_set && args->repair_fss &&
 		    it->link.found) {
 			int r = rvss_fss_state_remove_set(args->fss_state_path,

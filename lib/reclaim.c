@@ -268,7 +268,8 @@ static int update_with(struct rvss_catalog *cat, const struct rvss_record *rec,
 	upd.sealed = sealed;
 	upd.state = state;
 	upd.updated = time(NULL);
-	return rvss_catalog_update(cat, &upd);
+	/* Only if nobody changed or removed it since it was read. */
+	return rvss_catalog_replace(cat, rec, &upd);
 }
 
 int rvss_seal_record(struct rvss_catalog *cat, const struct rvss_record *rec)

@@ -631,8 +631,8 @@ int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 	}
 	if (dirfd < 0 || fd < 0) {
 		if (errno == ENOENT) {
-			/* Already gone: only the record is left. */
-			ret = rvss_catalog_remove(cat, rec->snapshot);
+			/* Already gone: only the record is left (if unchanged). */
+			ret = rvss_catalog_remove_expected(cat, rec);
 			if (ret == -ENOENT) {
 				ret = 0;
 			}
@@ -671,7 +671,16 @@ int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 	*upd = *rec;
 	upd->state = RVSS_STATE_DELETING;
 	upd->updated = time(NULL);
-	ret = rvss_catalog_update(cat, upd);
+	/* Locked compare and replace: a record another process changed
+	 * (retained, sealed) or removed since @rec was read is left alone. */
+	ret = rvss_catalog_replace(cat, rec, upd);
+	if (ret == -ESTALE || ret == -ENOENT) {
+		set_reason(mem_ctx, ret_reason, "the record of %s changed or went away "
+			   "meanwhile (another process acted on it): left alone",
+			   rec->snapshot);
+		ret = -ESTALE;
+		goto done;
+	}
 	if (ret != 0) {
 		set_reason(mem_ctx, ret_reason, "cannot update catalog: %s", strerror(-ret));
 		goto done;

@@ -144,7 +144,10 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 /**
  * @brief Destroy the snapshot of one record and drop the record.  The
  * same identity checks as rvss_snap_delete().  For the reclaimer.
- * @return 0; -EPERM; -errno.
+ * Acts only if the catalog still holds @rec as it is (locked compare and
+ * replace, rvss_catalog_replace()).
+ * @return 0; -EPERM; -ESTALE (the record changed or went away meanwhile:
+ *         nothing deleted); -errno.
  */
 int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 			     const struct rvss_record *rec, char **ret_reason);

@@ -613,6 +613,30 @@ static void test_snapshot_delete_does_not_retain_unrecovered_writable(void **sta
 	talloc_free_children(mem);
 }
 
+/* gc listed the record (created), then rpcd_fsrvp retained the copy
+ * before gc got to reclaim it: gc's stale plan must not delete a backup. */
+static void test_snapshot_destroy_refuses_record_changed_meanwhile(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", false);
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *rec = NULL, *back = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
+	assert_int_equal(rvss_retain_record(cat, rec, 0, 0), 0);
+	assert_int_equal(rvss_snap_destroy_record(mem, cat, rec, NULL), -ESTALE);
+	assert_true(is_subvolume(rec->snapshot));
+	assert_int_equal(rvss_catalog_fetch(cat, mem, rec->snapshot, &back), 0);
+	assert_int_equal(back->state, RVSS_STATE_RETAINED);
+	/* On the record as it is now, it acts. */
+	assert_int_equal(rvss_snap_destroy_record(mem, cat, back, NULL), 0);
+	assert_false(is_subvolume(rec->snapshot));
+	talloc_free_children(mem);
+}
+
 /* A srv_fss.tdb as Samba leaves it between its wipe and its transaction. */
 static void write_half_written_state(const char *path)
 {
@@ -681,6 +705,7 @@ int main(int argc, char **argv)
 		T(test_snapshot_delete_retains_sealed_writable_into_store),
 		T(test_snapshot_delete_does_not_retain_unrecovered_writable),
 		T(test_snapshot_delete_half_written_state_keeps_copy),
+		T(test_snapshot_destroy_refuses_record_changed_meanwhile),
 	};
 
 	if (argc > 1) {
