@@ -11,6 +11,8 @@
 #include "smbd/smbd.h"
 #include "compat.h"
 
+struct rvss_seal_watch;
+
 /* The module's debug class ("log level = 1 rvss:10"). */
 extern int vfs_rvss_debug_level;
 
@@ -38,12 +40,8 @@ struct vfs_rvss_config {
 
 	/* When this share is an exposed writable shadow copy (seal.c): */
 	char *snap_path;          /* its connect path = rvss's snap_path */
-	bool seal_watch;          /* writable and not yet sealed */
+	struct rvss_seal_watch *seal_watch; /* writable and not yet sealed */
 	bool sealed;              /* refuse every write */
-	struct timespec fss_mtime; /* srv_fss.tdb as last read */
-	struct timespec fss_ctime;
-	ino_t fss_ino;
-	off_t fss_size;
 };
 
 /** The handle's parsed configuration (set at connect). */
