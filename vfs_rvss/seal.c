@@ -5,10 +5,12 @@
  * and whose VFS stack is the base share's, so rvss is loaded there too.  At
  * connect, rvss recognises such a share from its records.  If the copy is
  * writable (auto-recovery), every open and every write first looks at
- * Samba's srv_fss.tdb -- a stat(), and a read only when the file changed --
- * and once the set is "recovered" it seals the snapshot (btrfs read-only
- * flag, record) and refuses writes, also through handles opened before.
- * The design note is docs/seal.md.
+ * Samba's srv_fss.tdb (lib/seal.c: its bytes compared with the last
+ * settled read, a full read only when they differ) and once the set is
+ * "recovered" it refuses writes, also through handles opened before, and
+ * seals the snapshot (btrfs read-only flag, record) -- refusing even while
+ * the flag or the record cannot be set.
+ * The design note is docs/design.md, Seal.
  *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
@@ -105,12 +107,15 @@ bool vfs_rvss_refuse_write(vfs_handle_struct *handle)
 	ret = rvss_seal_watch_check(cfg->seal_watch, talloc_tos(), &refuse, &reason);
 	unbecome_root();
 	if (ret != 0) {
-		DBG_ERR("share [%s]: cannot check seal of %s: %s\n", cfg->share,
-			cfg->snap_path, reason != NULL ? reason : strerror(-ret));
+		/* Refused or not, the watcher tries again (fails closed once
+		 * the set is recovered). */
+		DBG_ERR("share [%s]: cannot check or complete the seal of %s: %s%s\n",
+			cfg->share, cfg->snap_path,
+			reason != NULL ? reason : strerror(-ret),
+			refuse ? "; writes refused" : "");
 		TALLOC_FREE(reason);
-		return refuse;
 	}
-	if (refuse) {
+	if (rvss_seal_watch_done(cfg->seal_watch)) {
 		DBG_NOTICE("share [%s]: recovery complete, shadow copy %s sealed "
 			   "read-only\n", cfg->share, cfg->snap_path);
 		cfg->sealed = true;
