@@ -10,7 +10,9 @@
  *  - prune retained backups beyond their retention policy;
  *  - remove dead sets from Samba's srv_fss.tdb so that a reloading
  *    rpcd_fsrvp is not blocked by them (see docs/lifecycle.md).
- * Only snapshots that rvss's catalog records are ever touched.
+ * Only snapshots that rvss's catalog records are ever touched.  Unless
+ * rpcd_fsrvp:num_workers is 1, snapshots that only srv_fss.tdb calls dead
+ * are kept (reclaim.h), with a note saying why.
  *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
@@ -31,6 +33,10 @@
 #include "options.h"
 #include "state.h"
 #include "smbconf.h"
+
+/* rpcd_fsrvp's num_workers when smb.conf does not set it (Samba's
+ * source3/rpc_server/rpcd_fsrvp.c). */
+#define AGENT_FSRVP_DEFAULT_WORKERS 5
 
 static void gc_usage(FILE *f)
 {
@@ -101,9 +107,9 @@ int cmd_gc(int argc, char **argv)
 	struct rvss_gc_args args = { 0 };
 	struct rvss_gc_item *items = NULL;
 	struct rvss_gc_dead_set *dead = NULL;
-	size_t n = 0, n_dead = 0, i, failed = 0, acted = 0;
+	size_t n = 0, n_dead = 0, i, failed = 0, acted = 0, held = 0;
 	const char *expose_opt = NULL;
-	char *seq = NULL, *why = NULL;
+	char *seq = NULL, *workers = NULL, *why = NULL;
 	int rc = AGENT_EXIT_USAGE;
 	int c, r;
 
@@ -152,6 +158,30 @@ int cmd_gc(int argc, char **argv)
 		long v = strtol(seq, NULL, 10);
 		args.policy.seq_timeout = v > 0 ? (uint64_t)v : 0;
 	}
+	/* rpcd_fsrvp's worker count, as rpc_worker_main() reads it (strtol,
+	 * base 0; Samba's default 5).  Only with 1 does srv_fss.tdb hold
+	 * every live set (see reclaim.h). */
+	args.policy.fss_workers = AGENT_FSRVP_DEFAULT_WORKERS;
+	r = agent_smbconf_param(ctx, paths.conf, NULL, "rpcd_fsrvp:num_workers",
+				&workers, &why);
+	if (r == 0 && workers[0] != '\0') {
+		args.policy.fss_workers = (int)strtol(workers, NULL, 0);
+	} else if (r != -ENODATA && r != 0) {
+		fprintf(stderr, "fsrvp_agent gc: cannot read rpcd_fsrvp:num_workers: "
+			"%s\n", why != NULL ? why : strerror(-r));
+		goto done;
+	} else {
+		workers = NULL;
+	}
+	if (!rvss_reclaim_state_trusted(&args.policy)) {
+		printf("note: rpcd_fsrvp:num_workers = %d%s: each rpcd_fsrvp worker "
+		       "rewrites srv_fss.tdb from its own sets, so a set missing "
+		       "there, or shown committed and never exposed, may be another "
+		       "worker's live one; such snapshots are kept.  Set "
+		       "'rpcd_fsrvp:num_workers = 1' in [global].\n",
+		       args.policy.fss_workers,
+		       workers == NULL ? " (not set: Samba's default)" : "");
+	}
 	args.policy.now = time(NULL);
 	args.catalog_path = paths.catalog;
 	args.fss_state_path = paths.fss_state;
@@ -172,6 +202,12 @@ int cmd_gc(int argc, char **argv)
 		struct rvss_gc_item *it = &items[i];
 		const char *verb = rvss_action_name(it->action);
 
+		if (it->held) {
+			held++;
+			printf("kept %s (share %s): %s\n", it->rec->snapshot,
+			       it->rec->share, it->reason);
+			continue;
+		}
 		if (it->action == RVSS_ACTION_KEEP) {
 			continue;
 		}
@@ -216,8 +252,13 @@ int cmd_gc(int argc, char **argv)
 			       strerror(-dead[i].result));
 		}
 	}
-	printf("%zu snapshot(s) checked, %zu action(s)%s, %zu failed\n", n, acted,
+	printf("%zu snapshot(s) checked, %zu action(s)%s, %zu failed", n, acted,
 	       args.dry_run ? " planned" : "", failed);
+	if (held > 0) {
+		printf(", %zu kept (rpcd_fsrvp:num_workers = %d)", held,
+		       args.policy.fss_workers);
+	}
+	printf("\n");
 	rc = failed > 0 ? AGENT_EXIT_FINDINGS : AGENT_EXIT_OK;
 done:
 	talloc_free(ctx);

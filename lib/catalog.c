@@ -355,7 +355,9 @@ static int store(struct rvss_catalog *cat, const struct rvss_record *rec, int fl
 	val.dptr = (unsigned char *)buf;
 	val.dsize = strlen(buf);
 	if (tdb_store(cat->tdb, key_of(rec->snapshot), val, flag) != 0) {
-		ret = tdb_error(cat->tdb) == TDB_ERR_EXISTS ? -EEXIST : -EIO;
+		enum TDB_ERROR err = tdb_error(cat->tdb);
+
+		ret = err == TDB_ERR_EXISTS ? -EEXIST : err == TDB_ERR_NOEXIST ? -ENOENT : -EIO;
 	}
 	talloc_free(buf);
 	return ret;
@@ -368,7 +370,80 @@ int rvss_catalog_insert(struct rvss_catalog *cat, const struct rvss_record *rec)
 
 int rvss_catalog_update(struct rvss_catalog *cat, const struct rvss_record *rec)
 {
-	return store(cat, rec, TDB_REPLACE);
+	/* TDB_MODIFY: a missing record is TDB_ERR_NOEXIST, never created. */
+	return store(cat, rec, TDB_MODIFY);
+}
+
+static bool str_equal(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+bool rvss_record_equal(const struct rvss_record *a, const struct rvss_record *b)
+{
+	return str_equal(a->snapshot, b->snapshot) && str_equal(a->name, b->name) &&
+	       str_equal(a->share, b->share) && str_equal(a->base_path, b->base_path) &&
+	       str_equal(a->snap_path, b->snap_path) && str_equal(a->source, b->source) &&
+	       a->source_id == b->source_id && a->snapshot_id == b->snapshot_id &&
+	       a->created == b->created && a->updated == b->updated &&
+	       a->rw == b->rw && a->sealed == b->sealed && a->state == b->state &&
+	       a->creator_pid == b->creator_pid && str_equal(a->set_id, b->set_id) &&
+	       str_equal(a->sc_id, b->sc_id) &&
+	       str_equal(a->exposed_share, b->exposed_share) &&
+	       a->retain_count == b->retain_count && a->retain_age == b->retain_age;
+}
+
+/*
+ * Under the record's chain lock: re-read it and compare with @expected,
+ * then store @rec (or delete, when @rec is NULL).
+ */
+static int compare_and_act(struct rvss_catalog *cat, const struct rvss_record *expected,
+			   const struct rvss_record *rec)
+{
+	struct rvss_record *cur = NULL;
+	TDB_DATA key;
+	int ret;
+
+	if (expected == NULL || expected->snapshot == NULL || expected->snapshot[0] == '\0' ||
+	    (rec != NULL && !str_equal(rec->snapshot, expected->snapshot))) {
+		return -EINVAL;
+	}
+	key = key_of(expected->snapshot);
+	if (tdb_chainlock(cat->tdb, key) != 0) {
+		return -EIO;
+	}
+	ret = rvss_catalog_fetch(cat, NULL, expected->snapshot, &cur);
+	if (ret != 0) {
+		goto done;
+	}
+	if (!rvss_record_equal(cur, expected)) {
+		ret = -ESTALE;
+		goto done;
+	}
+	if (rec != NULL) {
+		ret = rvss_catalog_update(cat, rec);
+	} else {
+		ret = rvss_catalog_remove(cat, expected->snapshot);
+	}
+done:
+	(void)tdb_chainunlock(cat->tdb, key);
+	talloc_free(cur);
+	return ret;
+}
+
+int rvss_catalog_replace(struct rvss_catalog *cat, const struct rvss_record *expected,
+			 const struct rvss_record *rec)
+{
+	if (rec == NULL) {
+		return -EINVAL;
+	}
+	return compare_and_act(cat, expected, rec);
+}
+
+int rvss_catalog_remove_expected(struct rvss_catalog *cat,
+				 const struct rvss_record *expected)
+{
+	return compare_and_act(cat, expected, NULL);
 }
 
 int rvss_catalog_fetch(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,

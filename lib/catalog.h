@@ -79,8 +79,38 @@ int rvss_catalog_open(TALLOC_CTX *mem_ctx, const char *path, bool create,
  */
 int rvss_catalog_insert(struct rvss_catalog *cat, const struct rvss_record *rec);
 
-/** @brief Insert or replace a record.  Errors as rvss_catalog_insert(). */
+/**
+ * @brief Overwrite an existing record.  A record that is gone stays gone:
+ * this never creates one (tdb's TDB_MODIFY), so a record removed by
+ * another process meanwhile is not resurrected.
+ * @return 0; -ENOENT (no such record); -EINVAL; -EIO; -ENOMEM.
+ */
 int rvss_catalog_update(struct rvss_catalog *cat, const struct rvss_record *rec);
+
+/**
+ * @brief Compare and replace: overwrite the record of @expected->snapshot
+ * with @rec only if it still is what the caller read (@expected, field by
+ * field).  The record's tdb chain is locked (tdb_chainlock) from the
+ * re-read to the write, so no other process (rpcd_fsrvp, smbd, the agent)
+ * changes it in between.
+ *
+ * @return 0; -ENOENT (removed meanwhile: stays removed); -ESTALE (changed
+ *         meanwhile: nothing written); -EINVAL (@rec has another key);
+ *         -EBADMSG (the stored record does not decode); -EIO; -ENOMEM.
+ */
+int rvss_catalog_replace(struct rvss_catalog *cat, const struct rvss_record *expected,
+			 const struct rvss_record *rec);
+
+/**
+ * @brief Remove the record of @expected->snapshot only if it still is
+ * @expected; locked as rvss_catalog_replace().
+ * @return 0; -ENOENT; -ESTALE; -EBADMSG; -EIO; -ENOMEM.
+ */
+int rvss_catalog_remove_expected(struct rvss_catalog *cat,
+				 const struct rvss_record *expected);
+
+/** @brief true if every field of @a and @b is equal. */
+bool rvss_record_equal(const struct rvss_record *a, const struct rvss_record *b);
 
 /**
  * @brief Fetch one record by snapshot path.

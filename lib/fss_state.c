@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <tdb.h>
+#include <unistd.h>
 
 #define KEY_VERSION "db_version"
 #define KEY_SET_COUNT "sc_set_count"
@@ -936,6 +937,39 @@ done:
 		tdb_close(tdb);
 	}
 	talloc_free(tmp);
+	return rc;
+}
+
+bool rvss_fss_state_whole(const struct rvss_fss_state *st)
+{
+	return st != NULL && st->sc_set_count >= 0 &&
+	       (size_t)st->sc_set_count == st->num_sets;
+}
+
+int rvss_fss_state_read_whole(TALLOC_CTX *mem_ctx, const char *tdb_path,
+			      unsigned tries, unsigned wait_ms,
+			      struct rvss_fss_state **ret)
+{
+	unsigned i;
+	int rc = -EAGAIN;
+
+	for (i = 0; i < tries; i++) {
+		struct rvss_fss_state *st = NULL;
+
+		if (i > 0) {
+			(void)usleep(wait_ms * 1000);
+		}
+		rc = rvss_fss_state_read(mem_ctx, tdb_path, &st);
+		if (rc != 0) {
+			return rc;
+		}
+		if (rvss_fss_state_whole(st)) {
+			*ret = st;
+			return 0;
+		}
+		talloc_free(st);
+		rc = -EAGAIN;
+	}
 	return rc;
 }
 

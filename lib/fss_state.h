@@ -163,6 +163,34 @@ int rvss_fss_state_read(TALLOC_CTX *mem_ctx, const char *tdb_path,
 			struct rvss_fss_state **ret);
 
 /**
+ * @brief rvss_fss_state_read() until the file is whole.
+ *
+ * Samba's fss_state_store() wipes the file and writes "db_version" before
+ * the transaction that writes "sc_set_count" and every set, so a reader
+ * can catch it empty or half-written.  A read is whole when "sc_set_count"
+ * is present and equals the number of sets found; anything else is read
+ * again, up to @tries times, @wait_ms apart.  Every reader that acts on
+ * what the file lacks (reclaim, seal, retain) must read through this.
+ *
+ * @param[in]  tries    reads before giving up (>= 1; 20 is 1 s at 50 ms).
+ * @param[in]  wait_ms  pause between two reads.
+ * @param[out] ret      the decoded whole state; untouched on failure.
+ * @return 0; -EAGAIN (never whole: Samba kept rewriting it, or a writer
+ *         left it half-written); errors of rvss_fss_state_read(),
+ *         -ENOENT included (no file: Samba never stored a set).
+ */
+int rvss_fss_state_read_whole(TALLOC_CTX *mem_ctx, const char *tdb_path,
+			      unsigned tries, unsigned wait_ms,
+			      struct rvss_fss_state **ret);
+
+/** Default retries of rvss_fss_state_read_whole(): 20 x 50 ms = 1 s. */
+#define RVSS_FSS_READ_TRIES 20
+#define RVSS_FSS_READ_WAIT_MS 50
+
+/** @brief true if @st is a whole read (see rvss_fss_state_read_whole()). */
+bool rvss_fss_state_whole(const struct rvss_fss_state *st);
+
+/**
  * @brief Decode the records given as key/value pairs (no tdb involved).
  *
  * The core of rvss_fss_state_read(), for callers that already hold the

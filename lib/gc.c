@@ -15,33 +15,6 @@
 #include "catalog.h"
 #include "fss_state.h"
 
-/*
- * Samba rewrites srv_fss.tdb by wiping it and then writing every record in
- * one transaction, so a reader can catch it empty or half-counted.  Read
- * until the file is whole (sc_set_count matches the sets found).
- */
-static int read_fss_state(TALLOC_CTX *mem_ctx, const char *path,
-			  struct rvss_fss_state **ret)
-{
-	int tries, r = -EAGAIN;
-
-	for (tries = 0; tries < 20; tries++) {
-		struct rvss_fss_state *st = NULL;
-
-		r = rvss_fss_state_read(mem_ctx, path, &st);
-		if (r != 0) {
-			return r;
-		}
-		if (st->sc_set_count >= 0 && (size_t)st->sc_set_count == st->num_sets) {
-			*ret = st;
-			return 0;
-		}
-		talloc_free(st);
-		usleep(50 * 1000);
-	}
-	return -EAGAIN;
-}
-
 static bool process_alive(int pid)
 {
 	if (pid <= 0) {
@@ -149,7 +122,8 @@ int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
 	if (ret != 0) {
 		goto done;
 	}
-	ret = read_fss_state(tmp, args->fss_state_path, &st);
+	ret = rvss_fss_state_read_whole(tmp, args->fss_state_path, RVSS_FSS_READ_TRIES,
+					RVSS_FSS_READ_WAIT_MS, &st);
 	if (ret == -ENOENT) {
 		st = NULL; /* Samba never stored a set: no set is alive there */
 	} else if (ret != 0) {
@@ -194,11 +168,22 @@ int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
 		it->link.exposed_share = talloc_strdup(items, links[i].exposed_share);
 		it->action = ds[i].action;
 		it->repair_set = ds[i].repair_set;
+		it->held = ds[i].held;
 		it->reason = ds[i].reason;
 		if (args->dry_run || it->action == RVSS_ACTION_KEEP) {
 			continue;
 		}
 		it->result = rvss_reclaim_apply(items, cat, &ds[i], &it->error);
+		if (it->result == -ESTALE) {
+			/* Another process acted on the record since it was
+			 * listed: this pass's plan for it is void. */
+			it->action = RVSS_ACTION_KEEP;
+			it->result = 0;
+			it->repair_set = false;
+			it->reason = "its record changed during this pass; left for "
+				     "the next one";
+			continue;
+		}
 		if (it->result == 0 && it->repair_set && args->repair_fss &&
 		    it->link.found) {
 			int r = rvss_fss_state_remove_set(args->fss_state_path,

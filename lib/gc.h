@@ -32,6 +32,7 @@ struct rvss_gc_item {
 	struct rvss_fss_link link;
 	enum rvss_action action;
 	bool repair_set;
+	bool held;                  /**< kept: Samba's state not trusted */
 	const char *reason;
 	int result;                 /**< 0 done (or dry run), else -errno */
 	char *error;                /**< why it failed, when result != 0 */

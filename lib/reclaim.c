@@ -59,6 +59,24 @@ static size_t newer_retained(struct rvss_record *const *recs, size_t n,
 	return count;
 }
 
+/*
+ * When the snapshot of a "created" record was made, by rvss's own clock:
+ * the record's last change, which for a "created" record is the moment
+ * it left "creating" (right after the snapshot) or later, never earlier.
+ * Not the set's create_ts: Samba stamps that at AddToShadowCopySet, and a
+ * requester may take minutes (Samba allows 1800 s) from Add to Commit.
+ * The later of the record's times, so a moved name time never ages it.
+ */
+static time_t made_at(const struct rvss_record *r)
+{
+	return r->updated > r->created ? r->updated : r->created;
+}
+
+bool rvss_reclaim_state_trusted(const struct rvss_reclaim_policy *policy)
+{
+	return policy->fss_workers == 1;
+}
+
 static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 		   size_t n, const struct rvss_fss_link *l, bool alive,
 		   const struct rvss_reclaim_policy *p)
@@ -69,6 +87,7 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 
 	d->action = RVSS_ACTION_KEEP;
 	d->repair_set = false;
+	d->held = false;
 	d->reason = "live";
 
 	switch (r->state) {
@@ -100,7 +119,12 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 	}
 
 	if (!l->found) {
-		if (age_of(p->now, r->updated) > p->grace) {
+		if (age_of(p->now, r->updated) > p->grace && !rvss_reclaim_state_trusted(p)) {
+			d->held = true;
+			d->reason = "no shadow copy set in srv_fss.tdb refers to it, "
+				    "but with rpcd_fsrvp:num_workers != 1 a worker "
+				    "may hold its set: kept";
+		} else if (age_of(p->now, r->updated) > p->grace) {
 			d->action = RVSS_ACTION_RECLAIM;
 			d->reason = "no FSRVP shadow copy set refers to it";
 		} else {
@@ -110,10 +134,18 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 	}
 	/* A committed set that was never exposed is dead once Samba's
 	 * message sequence timer has run out (client gone, abort after
-	 * commit, or a set reloaded after a restart that nobody will finish). */
+	 * commit, or a set reloaded after a restart that nobody will finish).
+	 * Samba's timer starts at Commit: count from when the snapshot was
+	 * made, not from the set's time stamp (Add). */
 	commit_limit = p->seq_timeout != 0 ? p->seq_timeout + TIMER_SLACK : p->grace;
 	if (l->set_state < RVSS_FSS_EXPOSED) {
-		if (age_of(p->now, l->create_ts) > commit_limit) {
+		if (age_of(p->now, made_at(r)) > commit_limit &&
+		    !rvss_reclaim_state_trusted(p)) {
+			d->held = true;
+			d->reason = "srv_fss.tdb shows its set committed and never "
+				    "exposed, but with rpcd_fsrvp:num_workers != 1 "
+				    "that may be a worker's stale copy: kept";
+		} else if (age_of(p->now, made_at(r)) > commit_limit) {
 			d->action = RVSS_ACTION_RECLAIM;
 			d->repair_set = true;
 			d->reason = "shadow copy set committed but never exposed "
@@ -236,7 +268,8 @@ static int update_with(struct rvss_catalog *cat, const struct rvss_record *rec,
 	upd.sealed = sealed;
 	upd.state = state;
 	upd.updated = time(NULL);
-	return rvss_catalog_update(cat, &upd);
+	/* Only if nobody changed or removed it since it was read. */
+	return rvss_catalog_replace(cat, rec, &upd);
 }
 
 int rvss_seal_record(struct rvss_catalog *cat, const struct rvss_record *rec)

@@ -46,7 +46,20 @@ struct rvss_reclaim_policy {
 	/** rvss:expose max age: reclaim exposed or recovered sets never
 	 *  deleted after this long (0 = never). */
 	uint64_t expose_max_age;
+	/**
+	 * rpcd_fsrvp:num_workers, as Samba reads it (default 5).  Only with
+	 * 1 does srv_fss.tdb hold every live set: each worker keeps its own
+	 * sets in memory (loaded when it starts) and rewrites the whole file
+	 * from them, dropping the sets of the others or setting them back
+	 * to an older state.  With any other value no snapshot is reclaimed
+	 * because the file lacks its set or shows it committed and never
+	 * exposed: such decisions become KEEP with held set.
+	 */
+	int fss_workers;
 };
+
+/** @brief true if Samba's persisted FSRVP state can decide a reclaim. */
+bool rvss_reclaim_state_trusted(const struct rvss_reclaim_policy *policy);
 
 enum rvss_action {
 	RVSS_ACTION_KEEP = 0,
@@ -61,6 +74,9 @@ struct rvss_decision {
 	/** Samba's persisted state keeps a dead set for this snapshot: the
 	 *  agent removes it from srv_fss.tdb (set_id) and unexposes it. */
 	bool repair_set;
+	/** KEEP only because Samba's state is not trusted (fss_workers != 1):
+	 *  with one worker this would be a RECLAIM. */
+	bool held;
 	const char *reason;      /**< one line for the log / the agent */
 };
 

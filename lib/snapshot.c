@@ -631,8 +631,8 @@ int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 	}
 	if (dirfd < 0 || fd < 0) {
 		if (errno == ENOENT) {
-			/* Already gone: only the record is left. */
-			ret = rvss_catalog_remove(cat, rec->snapshot);
+			/* Already gone: only the record is left (if unchanged). */
+			ret = rvss_catalog_remove_expected(cat, rec);
 			if (ret == -ENOENT) {
 				ret = 0;
 			}
@@ -671,7 +671,16 @@ int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 	*upd = *rec;
 	upd->state = RVSS_STATE_DELETING;
 	upd->updated = time(NULL);
-	ret = rvss_catalog_update(cat, upd);
+	/* Locked compare and replace: a record another process changed
+	 * (retained, sealed) or removed since @rec was read is left alone. */
+	ret = rvss_catalog_replace(cat, rec, upd);
+	if (ret == -ESTALE || ret == -ENOENT) {
+		set_reason(mem_ctx, ret_reason, "the record of %s changed or went away "
+			   "meanwhile (another process acted on it): left alone",
+			   rec->snapshot);
+		ret = -ESTALE;
+		goto done;
+	}
 	if (ret != 0) {
 		set_reason(mem_ctx, ret_reason, "cannot update catalog: %s", strerror(-ret));
 		goto done;
@@ -694,19 +703,26 @@ done:
 }
 
 /* May the snapshot of @rec be kept as a backup?  Read-only from birth,
- * sealed, or its set reached "recovered" in Samba's state. */
-static bool retainable(TALLOC_CTX *mem_ctx, const struct rvss_record *rec,
-		       const char *fss_state_path)
+ * sealed, or its set reached "recovered" in Samba's state.  1 yes, 0 no,
+ * -errno when Samba's state cannot be read whole: a half-written file
+ * lacks sets that are recovered, so it must not decide a deletion. */
+static int retainable(TALLOC_CTX *mem_ctx, const struct rvss_record *rec,
+		      const char *fss_state_path)
 {
 	struct rvss_fss_state *st = NULL;
 	size_t s, c;
-	bool ok = false;
+	int ok = 0, ret;
 
 	if (!rec->rw || rec->sealed) {
-		return true;
+		return 1;
 	}
-	if (rvss_fss_state_read(mem_ctx, fss_state_path, &st) != 0) {
-		return false;
+	ret = rvss_fss_state_read_whole(mem_ctx, fss_state_path, RVSS_FSS_READ_TRIES,
+					RVSS_FSS_READ_WAIT_MS, &st);
+	if (ret == -ENOENT) {
+		return 0; /* Samba never stored a set */
+	}
+	if (ret != 0) {
+		return ret;
 	}
 	for (s = 0; s < st->num_sets && !ok; s++) {
 		for (c = 0; c < st->sets[s].num_scs; c++) {
@@ -768,7 +784,15 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 		ret = -EPERM;
 		goto done;
 	}
-	if (retain != NULL && retainable(tmp, rec, retain->fss_state_path)) {
+	ret = retain != NULL ? retainable(tmp, rec, retain->fss_state_path) : 0;
+	if (ret < 0) {
+		set_reason(mem_ctx, ret_reason,
+			   "cannot read Samba's FSRVP state %s whole (%s): %s kept, "
+			   "not deleted", retain->fss_state_path, strerror(-ret),
+			   rec->snapshot);
+		goto done;
+	}
+	if (ret == 1) {
 		ret = rvss_retain_record(cat, rec, retain->count, retain->age);
 		if (ret != 0) {
 			set_reason(mem_ctx, ret_reason, "cannot keep %s as a backup: %s",

@@ -128,9 +128,13 @@ struct rvss_retain_args {
  * that is already gone only loses its record; a path that exists nowhere
  * (already reclaimed) is success, nothing being deleted.
  *
+ * With @retain, Samba's state is read whole (rvss_fss_state_read_whole());
+ * when it cannot be, nothing is deleted: -EAGAIN, and the copy stays.
+ *
  * @param[in]  retain        NULL: delete.
  * @param[out] ret_retained  optional: true when kept as a backup.
- * @return 0; -EPERM (not ours / tampered); catalog errors; -errno.
+ * @return 0; -EPERM (not ours / tampered); -EAGAIN (retain asked, Samba's
+ *         state half-written); catalog errors; -errno.
  */
 int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 		     const char *base_path, const char *snap_path,
@@ -140,7 +144,10 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 /**
  * @brief Destroy the snapshot of one record and drop the record.  The
  * same identity checks as rvss_snap_delete().  For the reclaimer.
- * @return 0; -EPERM; -errno.
+ * Acts only if the catalog still holds @rec as it is (locked compare and
+ * replace, rvss_catalog_replace()).
+ * @return 0; -EPERM; -ESTALE (the record changed or went away meanwhile:
+ *         nothing deleted); -errno.
  */
 int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 			     const struct rvss_record *rec, char **ret_reason);

@@ -5,10 +5,12 @@
  * and whose VFS stack is the base share's, so rvss is loaded there too.  At
  * connect, rvss recognises such a share from its records.  If the copy is
  * writable (auto-recovery), every open and every write first looks at
- * Samba's srv_fss.tdb -- a stat(), and a read only when the file changed --
- * and once the set is "recovered" it seals the snapshot (btrfs read-only
- * flag, record) and refuses writes, also through handles opened before.
- * The design note is docs/seal.md.
+ * Samba's srv_fss.tdb (lib/seal.c: its bytes compared with the last
+ * settled read, a full read only when they differ) and once the set is
+ * "recovered" it refuses writes, also through handles opened before, and
+ * seals the snapshot (btrfs read-only flag, record) -- refusing even while
+ * the flag or the record cannot be set.
+ * The design note is docs/design.md, Seal.
  *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
@@ -73,70 +75,53 @@ int vfs_rvss_seal_connect(vfs_handle_struct *handle, struct vfs_rvss_config *cfg
 		return -ENOMEM;
 	}
 	cfg->sealed = rec->sealed || !rec->rw || rec->state == RVSS_STATE_RETAINED;
-	cfg->seal_watch = !cfg->sealed;
+	if (!cfg->sealed) {
+		ret = rvss_seal_watch_new(cfg, cfg->catalog, cfg->fss_state, path,
+					  &cfg->seal_watch);
+		if (ret != 0) {
+			TALLOC_FREE(rec);
+			return ret;
+		}
+	}
 	DBG_DEBUG("share [%s] is shadow copy %s (%s%s)\n", cfg->share, rec->snapshot,
 		  rec->rw ? "writable" : "read-only", rec->sealed ? ", sealed" : "");
 	TALLOC_FREE(rec);
 	return 0;
 }
 
-/* Has srv_fss.tdb changed since we last looked?  Updates the cache. */
-static bool fss_state_changed(struct vfs_rvss_config *cfg)
-{
-	struct stat st;
-
-	if (stat(cfg->fss_state, &st) != 0) {
-		return false; /* no state file: no set was ever recovered */
-	}
-	if (st.st_ino == cfg->fss_ino && st.st_size == cfg->fss_size &&
-	    st.st_mtim.tv_sec == cfg->fss_mtime.tv_sec &&
-	    st.st_mtim.tv_nsec == cfg->fss_mtime.tv_nsec &&
-	    st.st_ctim.tv_sec == cfg->fss_ctime.tv_sec &&
-	    st.st_ctim.tv_nsec == cfg->fss_ctime.tv_nsec) {
-		return false;
-	}
-	cfg->fss_ino = st.st_ino;
-	cfg->fss_size = st.st_size;
-	cfg->fss_mtime = st.st_mtim;
-	cfg->fss_ctime = st.st_ctim;
-	return true;
-}
-
 bool vfs_rvss_refuse_write(vfs_handle_struct *handle)
 {
 	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
 	char *reason = NULL;
-	bool sealed = false;
+	bool refuse = false;
 	int ret;
 
 	if (cfg == NULL || cfg->snap_path == NULL) {
 		return false;
 	}
-	if (cfg->sealed || !cfg->seal_watch) {
+	if (cfg->sealed || cfg->seal_watch == NULL) {
 		return cfg->sealed;
 	}
-	if (!fss_state_changed(cfg)) {
-		return false;
-	}
+	/* As root: the catalog and srv_fss.tdb are root's (0600). */
 	become_root();
-	ret = rvss_seal_check(talloc_tos(), cfg->catalog, cfg->fss_state,
-			      cfg->snap_path, &sealed, &reason);
+	ret = rvss_seal_watch_check(cfg->seal_watch, talloc_tos(), &refuse, &reason);
 	unbecome_root();
 	if (ret != 0) {
-		/* Try again on the next call: forget what we saw. */
-		cfg->fss_ino = 0;
-		DBG_ERR("share [%s]: cannot check seal of %s: %s\n", cfg->share,
-			cfg->snap_path, reason != NULL ? reason : strerror(-ret));
+		/* Refused or not, the watcher tries again (fails closed once
+		 * the set is recovered). */
+		DBG_ERR("share [%s]: cannot check or complete the seal of %s: %s%s\n",
+			cfg->share, cfg->snap_path,
+			reason != NULL ? reason : strerror(-ret),
+			refuse ? "; writes refused" : "");
 		TALLOC_FREE(reason);
-		return false;
 	}
-	if (sealed) {
+	if (rvss_seal_watch_done(cfg->seal_watch)) {
 		DBG_NOTICE("share [%s]: recovery complete, shadow copy %s sealed "
 			   "read-only\n", cfg->share, cfg->snap_path);
 		cfg->sealed = true;
-		cfg->seal_watch = false;
+		TALLOC_FREE(cfg->seal_watch);
 	}
-	return sealed;
+	return refuse;
 }
 
 ssize_t vfs_rvss_pwrite(vfs_handle_struct *handle, files_struct *fsp,

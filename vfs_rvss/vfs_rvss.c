@@ -28,6 +28,9 @@ int vfs_rvss_debug_level = DBGC_VFS;
 
 #define RVSS_MODULE_NAME "rvss"
 
+/* rpcd_fsrvp's num_workers when smb.conf does not set it (rpcd_fsrvp.c). */
+#define RVSS_FSRVP_DEFAULT_WORKERS 5
+
 struct vfs_rvss_config *vfs_rvss_config(struct vfs_handle_struct *handle)
 {
 	struct vfs_rvss_config *cfg = NULL;
@@ -190,6 +193,13 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 	/* Samba's own message sequence timeout, as rpcd_fsrvp reads it. */
 	ret = lp_parm_int(GLOBAL_SECTION_SNUM, "fss", "sequence timeout", 180);
 	cfg->seq_timeout = ret > 0 ? (uint64_t)ret : 0;
+	/* rpcd_fsrvp's worker count, read as rpc_worker_main() reads it
+	 * (source3/rpc_server/rpc_worker.c; rpcd_fsrvp.c passes 5). */
+	cfg->fss_workers = lp_parm_int(GLOBAL_SECTION_SNUM, "rpcd_fsrvp",
+				       "num_workers", RVSS_FSRVP_DEFAULT_WORKERS);
+	cfg->fss_workers_default = lp_parm_const_string(GLOBAL_SECTION_SNUM,
+							"rpcd_fsrvp", "num_workers",
+							NULL) == NULL;
 	ret = vfs_rvss_seal_connect(handle, cfg);
 	if (ret == -ENOMEM) {
 		goto nomem;
@@ -208,7 +218,8 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 	}
 	DBG_DEBUG("share [%s]: snapshot dir = %s, catalog = %s, hide store = %s "
 		  "(%s), reclaim = %s (grace %llus), expose max age = %llus, "
-		  "retain = %s (count %u, age %llus), fss state = %s\n",
+		  "retain = %s (count %u, age %llus), fss state = %s, "
+		  "rpcd_fsrvp:num_workers = %d%s\n",
 		  cfg->share, cfg->snapshot_dir, cfg->catalog,
 		  cfg->hide_store ? "yes" : "no",
 		  cfg->hide_rel != NULL ? cfg->hide_rel : "store outside share",
@@ -216,7 +227,8 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 		  (unsigned long long)cfg->reclaim_grace,
 		  (unsigned long long)cfg->expose_max_age,
 		  cfg->retain ? "yes" : "no", (unsigned)cfg->retain_count,
-		  (unsigned long long)cfg->retain_age, cfg->fss_state);
+		  (unsigned long long)cfg->retain_age, cfg->fss_state,
+		  cfg->fss_workers, cfg->fss_workers_default ? " (default)" : "");
 	SMB_VFS_HANDLE_SET_DATA(handle, cfg, NULL, struct vfs_rvss_config,
 				goto nomem);
 	return 0;
@@ -268,11 +280,12 @@ static void reclaim_for(struct vfs_rvss_config *cfg, const char *source)
 			.seq_timeout = cfg->seq_timeout,
 			.grace = cfg->reclaim_grace,
 			.expose_max_age = 0, /* exposed shares: fsrvp_agent gc */
+			.fss_workers = cfg->fss_workers,
 		},
 		.source = source,
 	};
 	struct rvss_gc_item *items = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, held = 0;
 	int ret;
 
 	if (!cfg->reclaim) {
@@ -290,6 +303,12 @@ static void reclaim_for(struct vfs_rvss_config *cfg, const char *source)
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		if (items[i].held) {
+			DBG_NOTICE("share [%s]: kept %s: %s\n", cfg->share,
+				   items[i].rec->snapshot, items[i].reason);
+			held++;
+			continue;
+		}
 		if (items[i].action == RVSS_ACTION_KEEP) {
 			continue;
 		}
@@ -304,6 +323,16 @@ static void reclaim_for(struct vfs_rvss_config *cfg, const char *source)
 				   rvss_action_name(items[i].action),
 				   items[i].rec->snapshot, items[i].reason);
 		}
+	}
+	if (held > 0) {
+		DBG_WARNING("share [%s]: not reclaiming %zu snapshot(s) that "
+			    "srv_fss.tdb calls dead: rpcd_fsrvp:num_workers = %d%s, "
+			    "and each rpcd_fsrvp worker rewrites srv_fss.tdb from "
+			    "its own sets, so the file cannot tell a dead set from "
+			    "another worker's live one; set 'rpcd_fsrvp:num_workers "
+			    "= 1' in [global] (fsrvp_agent gc then reclaims them)\n",
+			    cfg->share, held, cfg->fss_workers,
+			    cfg->fss_workers_default ? " (Samba's default)" : "");
 	}
 	TALLOC_FREE(items);
 }

@@ -11,6 +11,8 @@
 #include "smbd/smbd.h"
 #include "compat.h"
 
+struct rvss_seal_watch;
+
 /* The module's debug class ("log level = 1 rvss:10"). */
 extern int vfs_rvss_debug_level;
 
@@ -25,6 +27,8 @@ struct vfs_rvss_config {
 	uint64_t reclaim_grace;   /* rvss:reclaim grace */
 	uint64_t expose_max_age;  /* rvss:expose max age (0 = never) */
 	uint64_t seq_timeout;     /* fss:sequence timeout (Samba's) */
+	int fss_workers;          /* rpcd_fsrvp:num_workers (Samba's) */
+	bool fss_workers_default; /* ... not set: Samba's default */
 	bool retain;              /* rvss:retain */
 	uint32_t retain_count;
 	uint64_t retain_age;
@@ -36,12 +40,8 @@ struct vfs_rvss_config {
 
 	/* When this share is an exposed writable shadow copy (seal.c): */
 	char *snap_path;          /* its connect path = rvss's snap_path */
-	bool seal_watch;          /* writable and not yet sealed */
+	struct rvss_seal_watch *seal_watch; /* writable and not yet sealed */
 	bool sealed;              /* refuse every write */
-	struct timespec fss_mtime; /* srv_fss.tdb as last read */
-	struct timespec fss_ctime;
-	ino_t fss_ino;
-	off_t fss_size;
 };
 
 /** The handle's parsed configuration (set at connect). */

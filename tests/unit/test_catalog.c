@@ -174,6 +174,58 @@ static void test_catalog_fetch_remove(void **state)
 	talloc_free(cat);
 }
 
+/* gc removed the record (reclaimed) while another process still held a
+ * copy: that process's update must not bring it back. */
+static void test_catalog_update_does_not_resurrect(void **state)
+{
+	struct fixture *f = *state;
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *r = sample(f->mem, "/s/@GMT-2026.11.22-03.42.06", 1);
+	struct rvss_record *back = NULL;
+
+	assert_int_equal(rvss_catalog_open(f->mem, f->path, true, &cat), 0);
+	assert_int_equal(rvss_catalog_insert(cat, r), 0);
+	assert_int_equal(rvss_catalog_remove(cat, r->snapshot), 0);
+	r->sealed = true;
+	assert_int_equal(rvss_catalog_update(cat, r), -ENOENT);
+	assert_int_equal(rvss_catalog_fetch(cat, f->mem, r->snapshot, &back), -ENOENT);
+	talloc_free(r);
+	talloc_free(cat);
+}
+
+/* Compare and replace: acts only on the record the caller read. */
+static void test_catalog_replace_refuses_changed_record(void **state)
+{
+	struct fixture *f = *state;
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *seen = sample(f->mem, "/s/@GMT-2026.11.22-03.42.06", 1);
+	struct rvss_record *other = sample(f->mem, "/s/@GMT-2026.11.22-03.42.06", 1);
+	struct rvss_record *mine = sample(f->mem, "/s/@GMT-2026.11.22-03.42.06", 1);
+	struct rvss_record *back = NULL;
+
+	assert_int_equal(rvss_catalog_open(f->mem, f->path, true, &cat), 0);
+	assert_int_equal(rvss_catalog_insert(cat, seen), 0);
+	/* Another process retains it meanwhile ... */
+	other->state = RVSS_STATE_RETAINED;
+	assert_int_equal(rvss_catalog_replace(cat, seen, other), 0);
+	/* ... so what this one planned on the old record is refused. */
+	mine->state = RVSS_STATE_DELETING;
+	assert_int_equal(rvss_catalog_replace(cat, seen, mine), -ESTALE);
+	assert_int_equal(rvss_catalog_remove_expected(cat, seen), -ESTALE);
+	assert_int_equal(rvss_catalog_fetch(cat, f->mem, seen->snapshot, &back), 0);
+	assert_int_equal(back->state, RVSS_STATE_RETAINED);
+	talloc_free(back);
+	/* On the current record it acts; a removed record stays removed. */
+	assert_int_equal(rvss_catalog_replace(cat, other, mine), 0);
+	assert_int_equal(rvss_catalog_remove_expected(cat, mine), 0);
+	assert_int_equal(rvss_catalog_replace(cat, mine, other), -ENOENT);
+	assert_int_equal(rvss_catalog_fetch(cat, f->mem, seen->snapshot, &back), -ENOENT);
+	talloc_free(seen);
+	talloc_free(other);
+	talloc_free(mine);
+	talloc_free(cat);
+}
+
 static void test_catalog_survives_reopen_and_lists_sorted(void **state)
 {
 	struct fixture *f = *state;
@@ -211,6 +263,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_catalog_open_missing_without_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_insert_reserves_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_fetch_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_update_does_not_resurrect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_replace_refuses_changed_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_catalog_survives_reopen_and_lists_sorted, setup, teardown),
 	};
 

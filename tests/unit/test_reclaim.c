@@ -16,6 +16,7 @@
 
 static const struct rvss_reclaim_policy POLICY = {
 	.now = NOW, .seq_timeout = 180, .grace = 600, .expose_max_age = 86400,
+	.fss_workers = 1,
 };
 
 static struct rvss_record *rec(TALLOC_CTX *mem, const char *name, time_t created,
@@ -85,6 +86,77 @@ static void test_reclaim_committed_after_timer_is_reclaimed_and_repaired(void **
 	assert_int_equal(d.action, RVSS_ACTION_RECLAIM);
 	assert_true(d.repair_set);
 	assert_non_null(strstr(d.reason, "never exposed"));
+	talloc_free(mem);
+}
+
+static void test_reclaim_committed_age_counts_from_snapshot_not_add(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct rvss_record *r = rec(mem, "a", NOW - 900, RVSS_STATE_CREATED, false);
+	struct rvss_decision d;
+
+	/* Add 900 s ago (the set's time stamp, and the name's), Commit -- the
+	 * snapshot -- 20 s ago: Samba's timer after Commit is still running. */
+	r->updated = NOW - 20;
+	d = plan1(mem, r, link_of(RVSS_FSS_COMMITTED, NOW - 900), true, &POLICY);
+	assert_int_equal(d.action, RVSS_ACTION_KEEP);
+	assert_false(d.repair_set);
+	talloc_free(mem);
+}
+
+/* Samba's default rpcd_fsrvp:num_workers (5): another worker may have
+ * rewritten srv_fss.tdb without this snapshot's set. */
+static void test_reclaim_unreferenced_kept_with_several_workers(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct rvss_reclaim_policy p = POLICY;
+	struct rvss_decision d;
+
+	p.fss_workers = 5;
+	d = plan1(mem, rec(mem, "a", NOW - 3600, RVSS_STATE_CREATED, true), NO_LINK,
+		  true, &p);
+	assert_int_equal(d.action, RVSS_ACTION_KEEP);
+	assert_true(d.held);
+	assert_non_null(strstr(d.reason, "rpcd_fsrvp:num_workers"));
+	talloc_free(mem);
+}
+
+/* ... or written back its own, older copy of the set (committed). */
+static void test_reclaim_committed_kept_with_several_workers(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct rvss_reclaim_policy p = POLICY;
+	struct rvss_decision d;
+
+	p.fss_workers = 2;
+	d = plan1(mem, rec(mem, "a", NOW - 3600, RVSS_STATE_CREATED, false),
+		  link_of(RVSS_FSS_COMMITTED, NOW - 3600), true, &p);
+	assert_int_equal(d.action, RVSS_ACTION_KEEP);
+	assert_true(d.held);
+	assert_false(d.repair_set);
+	talloc_free(mem);
+}
+
+/* What rvss knows from its own records still acts: interrupted creates,
+ * retention, and the seal (a "recovered" state is never a stale one). */
+static void test_reclaim_own_rules_act_with_several_workers(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct rvss_reclaim_policy p = POLICY;
+	struct rvss_record *old = rec(mem, "r", NOW - 7200, RVSS_STATE_RETAINED, false);
+	struct rvss_decision d;
+
+	p.fss_workers = 0;
+	d = plan1(mem, rec(mem, "a", NOW - 3600, RVSS_STATE_CREATING, false), NO_LINK,
+		  false, &p);
+	assert_int_equal(d.action, RVSS_ACTION_RECLAIM);
+	d = plan1(mem, rec(mem, "b", NOW - 3600, RVSS_STATE_CREATED, true),
+		  link_of(RVSS_FSS_RECOVERED, NOW - 3600), true, &p);
+	assert_int_equal(d.action, RVSS_ACTION_SEAL);
+	old->retain_age = 3600;
+	d = plan1(mem, old, NO_LINK, true, &p);
+	assert_int_equal(d.action, RVSS_ACTION_PRUNE);
+	assert_false(d.held);
 	talloc_free(mem);
 }
 
@@ -233,6 +305,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reclaim_live_exposed_set_is_kept),
 		cmocka_unit_test(test_reclaim_committed_within_timer_is_kept),
 		cmocka_unit_test(test_reclaim_committed_after_timer_is_reclaimed_and_repaired),
+		cmocka_unit_test(test_reclaim_committed_age_counts_from_snapshot_not_add),
+		cmocka_unit_test(test_reclaim_unreferenced_kept_with_several_workers),
+		cmocka_unit_test(test_reclaim_committed_kept_with_several_workers),
+		cmocka_unit_test(test_reclaim_own_rules_act_with_several_workers),
 		cmocka_unit_test(test_reclaim_short_sequence_timeout),
 		cmocka_unit_test(test_reclaim_unreferenced_after_grace),
 		cmocka_unit_test(test_reclaim_interrupted_creation),

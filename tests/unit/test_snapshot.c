@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <tdb.h>
 
 #include "btrfs.h"
 #include "btrfs_fixture.h"
@@ -612,6 +613,69 @@ static void test_snapshot_delete_does_not_retain_unrecovered_writable(void **sta
 	talloc_free_children(mem);
 }
 
+/* gc listed the record (created), then rpcd_fsrvp retained the copy
+ * before gc got to reclaim it: gc's stale plan must not delete a backup. */
+static void test_snapshot_destroy_refuses_record_changed_meanwhile(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", false);
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *rec = NULL, *back = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
+	assert_int_equal(rvss_retain_record(cat, rec, 0, 0), 0);
+	assert_int_equal(rvss_snap_destroy_record(mem, cat, rec, NULL), -ESTALE);
+	assert_true(is_subvolume(rec->snapshot));
+	assert_int_equal(rvss_catalog_fetch(cat, mem, rec->snapshot, &back), 0);
+	assert_int_equal(back->state, RVSS_STATE_RETAINED);
+	/* On the record as it is now, it acts. */
+	assert_int_equal(rvss_snap_destroy_record(mem, cat, back, NULL), 0);
+	assert_false(is_subvolume(rec->snapshot));
+	talloc_free_children(mem);
+}
+
+/* A srv_fss.tdb as Samba leaves it between its wipe and its transaction. */
+static void write_half_written_state(const char *path)
+{
+	struct tdb_context *tdb = tdb_open(path, 0, TDB_DEFAULT, O_RDWR | O_CREAT, 0600);
+	int32_t one = 1;
+	TDB_DATA k = { .dptr = (unsigned char *)"db_version", .dsize = 11 };
+	TDB_DATA v = { .dptr = (unsigned char *)&one, .dsize = 4 };
+
+	assert_non_null(tdb);
+	assert_int_equal(tdb_store(tdb, k, v, TDB_REPLACE), 0);
+	tdb_close(tdb);
+}
+
+static void test_snapshot_delete_half_written_state_keeps_copy(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", true);
+	struct rvss_retain_args keep = { .fss_state_path = P(mem, "srv_fss.tdb") };
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *rec = NULL, *back = NULL;
+	char *base = NULL, *snap = NULL;
+	bool retained = true;
+	time_t t = 1795318926;
+
+	/* The set may be recovered: a half-written file cannot say it is
+	 * not, so the copy is neither deleted nor retained. */
+	write_half_written_state(keep.fss_state_path);
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(rvss_snap_delete(mem, g_catalog, base, snap, &keep, &retained, NULL),
+			 -EAGAIN);
+	assert_false(retained);
+	assert_true(is_subvolume(rec->snapshot));
+	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
+	assert_int_equal(rvss_catalog_fetch(cat, mem, rec->snapshot, &back), 0);
+	assert_int_equal(back->state, RVSS_STATE_CREATED);
+	(void)unlink(keep.fss_state_path);
+	talloc_free_children(mem);
+}
+
 int main(int argc, char **argv)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -640,6 +704,8 @@ int main(int argc, char **argv)
 		T(test_snapshot_delete_retains_read_only_copy),
 		T(test_snapshot_delete_retains_sealed_writable_into_store),
 		T(test_snapshot_delete_does_not_retain_unrecovered_writable),
+		T(test_snapshot_delete_half_written_state_keeps_copy),
+		T(test_snapshot_destroy_refuses_record_changed_meanwhile),
 	};
 
 	if (argc > 1) {
