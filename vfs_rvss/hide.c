@@ -8,6 +8,8 @@
  */
 #include "vfs_rvss.h"
 
+#include "btrfs.h"
+
 #undef DBGC_CLASS
 #define DBGC_CLASS vfs_rvss_debug_level
 
@@ -54,7 +56,8 @@ static bool subvolume_root(const char *dir)
 {
 	struct stat st;
 
-	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == 256;
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_ino == RVSS_BTRFS_SUBVOL_ROOT_INO;
 }
 
 /*

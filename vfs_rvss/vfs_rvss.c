@@ -246,6 +246,8 @@ static NTSTATUS map_core_error(int ret)
 		return NT_STATUS_ACCESS_DENIED;      /* E_ACCESSDENIED */
 	case -ENOMEM:
 		return NT_STATUS_NO_MEMORY;
+	case -RVSS_EUNTRUSTED:
+		return NT_STATUS_UNSUCCESSFUL;       /* E_FAIL */
 	default:
 		return map_nt_error_from_unix(-ret); /* E_FAIL */
 	}
@@ -392,6 +394,13 @@ static NTSTATUS vfs_rvss_snap_check_path(struct vfs_handle_struct *handle,
 	ret = rvss_snap_check(talloc_tos(), service_path, cfg->snapshot_dir,
 			      &vol, &reason);
 	unbecome_root();
+	if (ret == -RVSS_EUNTRUSTED) {
+		/* A share user may have planted it, but the admin must act. */
+		DBG_ERR("share [%s]: untrusted snapshot store, no shadow copies: "
+			"%s\n", cfg->share, reason != NULL ? reason : strerror(-ret));
+		TALLOC_FREE(reason);
+		return map_core_error(ret);
+	}
 	if (ret != 0) {
 		DBG_NOTICE("share [%s] path %s not supported for shadow copies: "
 			   "%s\n", cfg->share, service_path,
