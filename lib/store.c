@@ -70,6 +70,41 @@ static int open_nofollow(int dirfd, const char *name, uint64_t resolve)
 	return fd;
 }
 
+bool rvss_store_path_on_way(const char *store, const char *path)
+{
+	const char *s = store, *p = path;
+
+	while (*s == '/') {
+		s++;
+	}
+	while (*p == '/') {
+		p++;
+	}
+	if (*s == '\0' || *p == '\0') {
+		return false;
+	}
+	for (;;) {
+		size_t ns = strcspn(s, "/"), np = strcspn(p, "/");
+
+		if (ns != np || strncmp(s, p, ns) != 0) {
+			return false;
+		}
+		s += ns;
+		p += np;
+		while (*s == '/') {
+			s++;
+		}
+		while (*p == '/') {
+			p++;
+		}
+		if (*s == '\0' || *p == '\0') {
+			/* @path ended: on the way (or the store); @store
+			 * ended: the store or inside it. */
+			return true;
+		}
+	}
+}
+
 /* The ownership rule of a trusted directory (store.h). */
 static bool trusted(const struct stat *st, bool lenient)
 {

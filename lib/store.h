@@ -45,6 +45,14 @@
  */
 #define RVSS_EUNTRUSTED EUCLEAN
 
+/**
+ * @brief Is @path the store @store, inside it, or a directory on the way
+ * to it?  Both relative to the same directory, compared component by
+ * component ("a" and "a/b" are on the way to "a/b"; "ab" is not).  An
+ * empty @path (that directory itself) is not.  What the module hides.
+ */
+bool rvss_store_path_on_way(const char *store, const char *path);
+
 /** rvss_store_walk(): make missing directories (mode 0755, root's). */
 #define RVSS_STORE_CREATE (1U << 0)
 #define RVSS_STORE_FLAGS_MASK (RVSS_STORE_CREATE)

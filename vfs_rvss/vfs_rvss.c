@@ -37,16 +37,13 @@ struct vfs_rvss_config *vfs_rvss_config(struct vfs_handle_struct *handle)
 
 bool vfs_rvss_hidden(const struct vfs_rvss_config *cfg, const char *rel)
 {
-	size_t n;
-
 	if (cfg == NULL || cfg->hide_rel == NULL || rel == NULL) {
 		return false;
 	}
 	while (rel[0] == '.' && rel[1] == '/') {
 		rel += 2;
 	}
-	n = strlen(cfg->hide_rel);
-	return strncmp(rel, cfg->hide_rel, n) == 0 && (rel[n] == '\0' || rel[n] == '/');
+	return rvss_store_path_on_way(cfg->hide_rel, rel);
 }
 
 /* Read a boolean rvss: option strictly.  false on a bad value. */
@@ -523,6 +520,9 @@ static struct vfs_fn_pointers vfs_rvss_fns = {
 	.mkdirat_fn = vfs_rvss_mkdirat,
 	.unlinkat_fn = vfs_rvss_unlinkat,
 	.renameat_fn = vfs_rvss_renameat,
+	.linkat_fn = vfs_rvss_linkat,
+	.symlinkat_fn = vfs_rvss_symlinkat,
+	.mknodat_fn = vfs_rvss_mknodat,
 	.pwrite_fn = vfs_rvss_pwrite,
 	.pwrite_send_fn = vfs_rvss_pwrite_send,
 	.pwrite_recv_fn = vfs_rvss_pwrite_recv,
