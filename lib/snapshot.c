@@ -303,7 +303,7 @@ static int open_store(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 			goto done;
 		}
 		for (p = vol->store_base; *p != '\0'; p++) {
-			if (*p != '/' && p[-1] == '/') {
+			if (*p != '/' && p > vol->store_base && p[-1] == '/') {
 				n_lenient++;
 			}
 		}
