@@ -27,10 +27,6 @@
 
 #include <btrfsutil.h>
 
-/* The root directory of every subvolume has this inode number
- * (BTRFS_FIRST_FREE_OBJECTID in linux/btrfs_tree.h). */
-#define SUBVOL_ROOT_INO 256
-
 /* Map a libbtrfsutil result onto -errno.  errno is the cause; a few
  * results carry no errno of their own. */
 static int util_err(enum btrfs_util_error err, int saved_errno)
@@ -76,8 +72,8 @@ int rvss_btrfs_is_subvolume_fd(int fd)
 	if (fstat(fd, &st) != 0) {
 		return -errno;
 	}
-	/* A subvolume root is a directory with inode SUBVOL_ROOT_INO. */
-	return S_ISDIR(st.st_mode) && st.st_ino == SUBVOL_ROOT_INO;
+	/* A subvolume root is a directory with inode RVSS_BTRFS_SUBVOL_ROOT_INO. */
+	return S_ISDIR(st.st_mode) && st.st_ino == RVSS_BTRFS_SUBVOL_ROOT_INO;
 }
 
 int rvss_btrfs_subvolume_id_fd(int fd, uint64_t *ret_id)
@@ -148,13 +144,71 @@ int rvss_btrfs_delete(int dir_fd, const char *name)
 	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		return -errno;
 	}
-	if (!S_ISDIR(st.st_mode) || st.st_ino != SUBVOL_ROOT_INO) {
+	if (!S_ISDIR(st.st_mode) || st.st_ino != RVSS_BTRFS_SUBVOL_ROOT_INO) {
 		return -EINVAL;
 	}
 	err = btrfs_util_delete_subvolume_fd(dir_fd, name,
 					     BTRFS_UTIL_DELETE_SUBVOLUME_RECURSIVE);
 	saved = errno;
 	return util_err(err, saved);
+}
+
+int rvss_btrfs_delete_id(int fd, uint64_t id)
+{
+	struct btrfs_util_subvolume_iterator *iter = NULL;
+	enum btrfs_util_error err;
+	uint64_t *nested = NULL;
+	size_t n = 0, i;
+	int saved, ret;
+
+	ret = rvss_btrfs_check_fd(fd);
+	if (ret != 0) {
+		return ret;
+	}
+	if (id < RVSS_BTRFS_SUBVOL_ROOT_INO) {
+		return -EINVAL; /* the top level, or no subvolume at all */
+	}
+	/* Post-order: a nested subvolume before the one holding it. */
+	err = btrfs_util_create_subvolume_iterator_fd(
+		fd, id, BTRFS_UTIL_SUBVOLUME_ITERATOR_POST_ORDER, &iter);
+	saved = errno;
+	ret = util_err(err, saved);
+	while (ret == 0) {
+		uint64_t child = 0;
+		uint64_t *grown = NULL;
+
+		err = btrfs_util_subvolume_iterator_next(iter, NULL, &child);
+		saved = errno;
+		if (err == BTRFS_UTIL_ERROR_STOP_ITERATION) {
+			break;
+		}
+		ret = util_err(err, saved);
+		if (ret != 0) {
+			break;
+		}
+		grown = talloc_realloc(NULL, nested, uint64_t, n + 1);
+		if (grown == NULL) {
+			ret = -ENOMEM;
+			break;
+		}
+		nested = grown;
+		nested[n++] = child;
+	}
+	if (iter != NULL) {
+		btrfs_util_destroy_subvolume_iterator(iter);
+	}
+	for (i = 0; i < n && ret == 0; i++) {
+		err = btrfs_util_delete_subvolume_by_id_fd(fd, nested[i]);
+		saved = errno;
+		ret = util_err(err, saved);
+	}
+	if (ret == 0) {
+		err = btrfs_util_delete_subvolume_by_id_fd(fd, id);
+		saved = errno;
+		ret = util_err(err, saved);
+	}
+	talloc_free(nested);
+	return ret;
 }
 
 int rvss_btrfs_get_read_only(int fd, bool *ret_ro)

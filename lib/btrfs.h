@@ -15,6 +15,12 @@
 #include <stdint.h>
 #include <talloc.h>
 
+/**
+ * The root directory of every subvolume has this inode number
+ * (BTRFS_FIRST_FREE_OBJECTID in linux/btrfs_tree.h).
+ */
+#define RVSS_BTRFS_SUBVOL_ROOT_INO 256
+
 /** @brief 0 if @fd is on btrfs, -EOPNOTSUPP if not, -errno from fstatfs. */
 int rvss_btrfs_check_fd(int fd);
 
@@ -45,6 +51,19 @@ int rvss_btrfs_snapshot(int src_fd, int dir_fd, const char *name, bool read_only
  * @return 0; -ENOENT; -EINVAL (@name not a subvolume); -EPERM; -errno.
  */
 int rvss_btrfs_delete(int dir_fd, const char *name);
+
+/**
+ * @brief Delete the subvolume with id @id, with every subvolume nested
+ * inside it (deepest first), by id (BTRFS_IOC_SNAP_DESTROY_V2 with
+ * BTRFS_SUBVOL_SPEC_BY_ID): no name is looked up by the caller, so
+ * nothing planted under a name can be deleted in its place.
+ *
+ * @param[in] fd  any fd on the filesystem (the trusted directory holding
+ *                the subvolume is the natural one).
+ * @return 0; -ENOENT (no such subvolume); -EINVAL (@id is not a
+ *         subvolume's); -EPERM (needs CAP_SYS_ADMIN); -errno.
+ */
+int rvss_btrfs_delete_id(int fd, uint64_t id);
 
 /** @brief Read btrfs's read-only flag of subvolume @fd.  0 or -errno. */
 int rvss_btrfs_get_read_only(int fd, bool *ret_ro);

@@ -17,6 +17,7 @@
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
 #include "layout.h"
+#include "btrfs.h"
 #include "links.h"
 #include "vdisk.h"
 #include "vhd.h"
@@ -39,9 +40,6 @@
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
-
-/* The root directory of every btrfs subvolume has this inode number. */
-#define SUBVOL_ROOT_INO 256
 
 #define DEFAULT_MAX_DEPTH     5
 #define DEFAULT_MAX_OPEN_DIRS 256
@@ -326,7 +324,7 @@ static void report_crossing(struct walk *w, const struct frame *f,
 		close(fd);
 	}
 	tn = fs_name(type);
-	if (!mount && dev != f->dev && stx->stx_ino == SUBVOL_ROOT_INO &&
+	if (!mount && dev != f->dev && stx->stx_ino == RVSS_BTRFS_SUBVOL_ROOT_INO &&
 	    w->root_fstype == (long)BTRFS_SUPER_MAGIC &&
 	    (!type_known || type == (long)BTRFS_SUPER_MAGIC)) {
 		emit(w, RVSS_LAYOUT_SUBVOLUME, w->path, NULL);

@@ -13,7 +13,7 @@
 
 #include "btrfs.h"
 #include "snapname.h"
-#include "snapshot.h"
+#include "store.h"
 
 /* Samba's RPC timer is not exact; leave it this much slack. */
 #define TIMER_SLACK 30
@@ -239,21 +239,13 @@ int rvss_reclaim_plan(TALLOC_CTX *mem_ctx, struct rvss_record *const *recs,
 /* Set the read-only flag of the snapshot subvolume of @rec. */
 static int make_read_only(const struct rvss_record *rec)
 {
-	int fd, ret;
-	uint64_t id = 0;
+	int fd = -1, ret;
 
-	fd = open(rec->snapshot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		return -errno;
-	}
-	ret = rvss_btrfs_subvolume_id_fd(fd, &id);
-	if (ret == 0 && id != rec->snapshot_id) {
-		ret = -EPERM; /* not the subvolume we recorded */
-	}
+	ret = rvss_store_open_recorded(NULL, rec, NULL, &fd, NULL, NULL);
 	if (ret == 0) {
 		ret = rvss_btrfs_set_read_only(fd, true);
+		(void)close(fd);
 	}
-	(void)close(fd);
 	return ret;
 }
 
@@ -293,28 +285,31 @@ static int move_into_store(struct rvss_catalog *cat, const struct rvss_record *r
 			   uint32_t retain_count, uint64_t retain_age)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	char *wdir = NULL, *store = NULL, *slash;
+	char *store = NULL, *slash;
+	uint64_t src_id = 0, new_id = 0;
 	int wfd = -1, sfd = -1, srcfd = -1, newfd = -1, tries, ret = -EBUSY;
 
 	if (tmp == NULL) {
 		return -ENOMEM;
 	}
-	wdir = talloc_strndup(tmp, rec->snapshot, strlen(rec->snapshot) - strlen(rec->name) - 1);
-	store = talloc_strdup(tmp, wdir != NULL ? wdir : "");
+	store = talloc_strndup(tmp, rec->snapshot, strlen(rec->snapshot) - strlen(rec->name) - 1);
 	slash = store != NULL ? strrchr(store, '/') : NULL;
-	if (wdir == NULL || slash == NULL) {
+	if (store == NULL || slash == NULL) {
 		ret = -ENOMEM;
 		goto done;
 	}
 	*slash = '\0';
-	wfd = open(wdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	sfd = open(store, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	srcfd = open(rec->snapshot, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (wfd < 0 || sfd < 0 || srcfd < 0) {
-		ret = -errno;
+	/* The trusted .writable directory, the checked copy, and the store
+	 * (its parent, trusted as well). */
+	ret = rvss_store_open_recorded(tmp, rec, &wfd, &srcfd, &src_id, NULL);
+	if (ret == 0) {
+		sfd = openat(wfd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		ret = sfd < 0 ? -errno : 0;
+	}
+	if (ret != 0) {
 		goto done;
 	}
-	for (tries = 0; tries < 3600; tries++) {
+	for (tries = 0; tries < RVSS_SNAPNAME_MAX_TRIES; tries++) {
 		char name[RVSS_SNAPNAME_LEN + 1];
 		struct rvss_record upd = *rec;
 		time_t t = rec->created + tries;
@@ -353,18 +348,23 @@ static int move_into_store(struct rvss_catalog *cat, const struct rvss_record *r
 			goto done;
 		}
 		newfd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		ret = newfd < 0 ? -errno : rvss_btrfs_subvolume_id_fd(newfd, &upd.snapshot_id);
+		ret = newfd < 0 ? -errno : rvss_btrfs_subvolume_id_fd(newfd, &new_id);
 		if (ret == 0) {
+			upd.snapshot_id = new_id;
 			ret = rvss_catalog_update(cat, &upd);
 		}
 		if (ret != 0) {
 			/* Keep the original; drop the half-made copy. */
-			if (rvss_btrfs_delete(sfd, name) == 0) {
+			if ((new_id != 0 ? rvss_btrfs_delete_id(sfd, new_id)
+					 : rvss_btrfs_delete(sfd, name)) == 0) {
 				(void)rvss_catalog_remove(cat, upd.snapshot);
 			}
 			goto done;
 		}
-		ret = rvss_btrfs_delete(wfd, rec->name);
+		/* The writable copy: by the id checked above. */
+		close(srcfd);
+		srcfd = -1;
+		ret = rvss_btrfs_delete_id(wfd, src_id);
 		if (ret == 0) {
 			ret = rvss_catalog_remove(cat, rec->snapshot);
 		}

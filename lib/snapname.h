@@ -19,6 +19,12 @@
 #define RVSS_SNAPNAME_LEN 24
 
 /**
+ * How many seconds a time stamp may move forward to find a free name
+ * (when creating, and when a retained writable copy moves into the store).
+ */
+#define RVSS_SNAPNAME_MAX_TRIES 3600
+
+/**
  * @brief Format the snapshot name for a time stamp.
  *
  * @param[in]  t     seconds since the epoch; the name is in UTC.

@@ -29,9 +29,7 @@
 #include "mountinfo.h"
 #include "reclaim.h"
 #include "snapname.h"
-
-/* How far a time stamp may move to find a free name. */
-#define MAX_NAME_TRIES 3600
+#include "store.h"
 
 #define OPEN_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
@@ -110,7 +108,7 @@ bool rvss_snapshot_dir_valid(const char *dir)
 /*
  * Find the root of the subvolume holding @canon (canonical).  Walks up while
  * the device stays the same: every subvolume has its own st_dev, and its
- * root has inode 256.
+ * root has inode RVSS_BTRFS_SUBVOL_ROOT_INO.
  */
 static int find_subvol_root(TALLOC_CTX *mem_ctx, const char *canon,
 			    char **ret_root, char **ret_reason)
@@ -137,7 +135,7 @@ static int find_subvol_root(TALLOC_CTX *mem_ctx, const char *canon,
 			ret = -EOPNOTSUPP;
 			goto fail;
 		}
-		if (S_ISDIR(st.st_mode) && st.st_ino == 256) {
+		if (S_ISDIR(st.st_mode) && st.st_ino == RVSS_BTRFS_SUBVOL_ROOT_INO) {
 			*ret_root = cur;
 			return 0;
 		}
@@ -158,9 +156,13 @@ fail:
 	return ret;
 }
 
-int rvss_volume_resolve(TALLOC_CTX *mem_ctx, const char *share_path,
-		    const char *snapshot_dir, struct rvss_volume **ret_vol,
-		    char **ret_reason)
+/*
+ * rvss_volume_resolve(), keeping the subvolume root open: *@ret_rootfd is
+ * the one fd of it that check and create work from.
+ */
+static int resolve(TALLOC_CTX *mem_ctx, const char *share_path,
+		   const char *snapshot_dir, struct rvss_volume **ret_vol,
+		   int *ret_rootfd, char **ret_reason)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct rvss_volume *vol = NULL;
@@ -226,7 +228,12 @@ int rvss_volume_resolve(TALLOC_CTX *mem_ctx, const char *share_path,
 		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->subvol_root, strerror(-ret));
 		goto done;
 	}
-	ret = rvss_btrfs_subvolume_id_fd(rootfd, &vol->subvol_id);
+	ret = rvss_btrfs_is_subvolume_fd(rootfd);
+	if (ret == 1) {
+		ret = rvss_btrfs_subvolume_id_fd(rootfd, &vol->subvol_id);
+	} else if (ret == 0) {
+		ret = -EOPNOTSUPP; /* replaced since the walk up */
+	}
 	if (ret != 0) {
 		set_reason(mem_ctx, ret_reason, "cannot read the subvolume id of %s: %s",
 			   vol->subvol_root, strerror(-ret));
@@ -245,6 +252,8 @@ int rvss_volume_resolve(TALLOC_CTX *mem_ctx, const char *share_path,
 		goto done;
 	}
 	*ret_vol = talloc_steal(mem_ctx, vol);
+	*ret_rootfd = rootfd;
+	rootfd = -1;
 	ret = 0;
 done:
 	close_fd(&fd);
@@ -253,35 +262,94 @@ done:
 	return ret;
 }
 
+int rvss_volume_resolve(TALLOC_CTX *mem_ctx, const char *share_path,
+			const char *snapshot_dir, struct rvss_volume **ret_vol,
+			char **ret_reason)
+{
+	int rootfd = -1;
+	int ret;
 
-int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
-		    const char *snapshot_dir, struct rvss_volume **ret_vol,
-		    char **ret_reason)
+	ret = resolve(mem_ctx, share_path, snapshot_dir, ret_vol, &rootfd, ret_reason);
+	close_fd(&rootfd);
+	return ret;
+}
+
+/*
+ * Open the store of @vol (with @rw its .writable subdirectory), trusted
+ * (store.h): a relative store from the subvolume root @rootfd, every
+ * component root's alone; an absolute one from "/", where the ancestors of
+ * the configured directory may be sticky (/tmp).
+ */
+static int open_store(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
+		      int rootfd, bool rw, unsigned flags, const uint8_t *fsid,
+		      int *ret_fd, char **ret_reason)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
-	struct rvss_volume *vol = NULL;
-	char *rel_slash;
-	char **paths = NULL;
-	struct rvss_btrfs_child *kids = NULL;
-	size_t n = 0, i;
-	int rootfd = -1;
+	const char *rel;
+	size_t n_lenient = 0;
+	int anchor = -1;
 	int ret;
 
 	if (tmp == NULL) {
 		return -ENOMEM;
 	}
-	ret = rvss_volume_resolve(tmp, share_path, snapshot_dir, &vol, ret_reason);
-	if (ret != 0) {
-		if (ret_reason != NULL && *ret_reason != NULL) {
-			talloc_steal(mem_ctx, *ret_reason);
+	if (strcmp(vol->store, vol->store_base) != 0) {
+		/* absolute: <dir>/subvol-<id> */
+		const char *p;
+
+		anchor = open("/", OPEN_DIR_FLAGS);
+		if (anchor < 0) {
+			ret = -errno;
+			goto done;
 		}
-		goto done;
+		for (p = vol->store_base; *p != '\0'; p++) {
+			if (*p != '/' && p > vol->store_base && p[-1] == '/') {
+				n_lenient++;
+			}
+		}
+		n_lenient = n_lenient > 0 ? n_lenient - 1 : 0;
+		rel = vol->store + 1;
+	} else {
+		anchor = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+		if (anchor < 0) {
+			ret = -errno;
+			goto done;
+		}
+		rel = vol->store + strlen(vol->subvol_root);
+		while (*rel == '/') {
+			rel++;
+		}
 	}
-	rootfd = open(vol->subvol_root, OPEN_DIR_FLAGS);
-	if (rootfd < 0) {
-		ret = -errno;
-		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->subvol_root, strerror(-ret));
-		goto done;
+	if (rw) {
+		rel = talloc_asprintf(tmp, "%s/%s", rel, RVSS_WRITABLE_SUBDIR);
+		if (rel == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+	}
+	ret = rvss_store_walk(mem_ctx, anchor, rel, n_lenient, flags, fsid, ret_fd,
+			      ret_reason);
+done:
+	close_fd(&anchor);
+	talloc_free(tmp);
+	return ret;
+}
+
+
+/* Does the volume behind @rootfd qualify?  Nothing is made. */
+static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
+			int rootfd, char **ret_reason)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	char *rel_slash;
+	char **paths = NULL;
+	struct rvss_btrfs_child *kids = NULL;
+	size_t n = 0, i;
+	int storefd = -1, wfd = -1;
+	int ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
 	}
 
 	/*
@@ -344,7 +412,53 @@ int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
 		goto done;
 	}
 
+	/* A store that exists already must be root's alone (not made here:
+	 * Commit makes it). */
+	ret = open_store(mem_ctx, vol, rootfd, false, 0, NULL, &storefd, ret_reason);
+	if (ret == 0) {
+		ret = rvss_store_walk(mem_ctx, storefd, RVSS_WRITABLE_SUBDIR, 0, 0,
+				      NULL, &wfd, ret_reason);
+	}
+	if (ret == -ENOENT) {
+		if (ret_reason != NULL) {
+			TALLOC_FREE(*ret_reason);
+		}
+		ret = 0;
+	}
+done:
+	close_fd(&wfd);
+	close_fd(&storefd);
+	talloc_free(tmp);
+	return ret;
+}
+
+/* rvss_snap_check(), keeping the subvolume root open for create. */
+static int check(TALLOC_CTX *mem_ctx, const char *share_path,
+		 const char *snapshot_dir, struct rvss_volume **ret_vol,
+		 int *ret_rootfd, char **ret_reason)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct rvss_volume *vol = NULL;
+	int rootfd = -1;
+	int ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	ret = resolve(tmp, share_path, snapshot_dir, &vol, &rootfd, ret_reason);
+	if (ret != 0) {
+		if (ret_reason != NULL && *ret_reason != NULL) {
+			talloc_steal(mem_ctx, *ret_reason);
+		}
+		goto done;
+	}
+	ret = check_volume(mem_ctx, vol, rootfd, ret_reason);
+	if (ret != 0) {
+		goto done;
+	}
 	*ret_vol = talloc_steal(mem_ctx, vol);
+	*ret_rootfd = rootfd;
+	rootfd = -1;
 	ret = 0;
 done:
 	close_fd(&rootfd);
@@ -352,65 +466,15 @@ done:
 	return ret;
 }
 
-/*
- * mkdir -p for the store: every missing component mode 0755.  Users must be
- * able to traverse the store to reach an exposed shadow copy, and shadow_copy2
- * lists it as the connected user for Previous Versions (the share's
- * files inside keep their own permissions).
- */
-static int make_store(const char *store)
+int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
+		    const char *snapshot_dir, struct rvss_volume **ret_vol,
+		    char **ret_reason)
 {
-	char path[PATH_MAX];
-	size_t len = strlen(store), i;
-
-	if (len == 0 || len >= sizeof(path)) {
-		return -ENAMETOOLONG;
-	}
-	memcpy(path, store, len + 1);
-	for (i = 1; i <= len; i++) {
-		if (path[i] == '/' || path[i] == '\0') {
-			char c = path[i];
-
-			path[i] = '\0';
-			if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-				return -errno;
-			}
-			path[i] = c;
-		}
-	}
-	return 0;
-}
-
-static int same_filesystem(int a, int b)
-{
-	uint8_t fa[16], fb[16];
+	int rootfd = -1;
 	int ret;
 
-	ret = rvss_btrfs_fsid_fd(a, fa);
-	if (ret == 0) {
-		ret = rvss_btrfs_fsid_fd(b, fb);
-	}
-	if (ret != 0) {
-		return ret;
-	}
-	return memcmp(fa, fb, 16) == 0 ? 0 : -EXDEV;
-}
-
-/* Is the deepest existing directory of @path on the filesystem of @rootfd? */
-static int ancestor_same_filesystem(TALLOC_CTX *mem_ctx, int rootfd, const char *path)
-{
-	char *p = talloc_strdup(mem_ctx, path);
-	int fd = -1, ret;
-
-	if (p == NULL) {
-		return -ENOMEM;
-	}
-	while ((fd = open(p, OPEN_DIR_FLAGS)) < 0 && errno == ENOENT && strcmp(p, "/") != 0) {
-		strip_last(p);
-	}
-	ret = fd < 0 ? -errno : same_filesystem(rootfd, fd);
-	close_fd(&fd);
-	talloc_free(p);
+	ret = check(mem_ctx, share_path, snapshot_dir, ret_vol, &rootfd, ret_reason);
+	close_fd(&rootfd);
 	return ret;
 }
 
@@ -423,6 +487,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	struct rvss_catalog *cat = NULL;
 	struct rvss_record *rec = NULL;
 	char name[RVSS_SNAPNAME_LEN + 1];
+	uint8_t fsid[16];
 	char *dir = NULL;
 	int rootfd = -1, storefd = -1, snapfd = -1;
 	bool created = false;
@@ -432,17 +497,12 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	if (tmp == NULL) {
 		return -ENOMEM;
 	}
-	ret = rvss_snap_check(tmp, args->base_volume, args->snapshot_dir, &vol, ret_reason);
+	ret = check(tmp, args->base_volume, args->snapshot_dir, &vol, &rootfd,
+		    ret_reason);
 	if (ret != 0) {
 		if (ret_reason != NULL && *ret_reason != NULL) {
 			talloc_steal(mem_ctx, *ret_reason);
 		}
-		goto done;
-	}
-	rootfd = open(vol->subvol_root, OPEN_DIR_FLAGS);
-	if (rootfd < 0) {
-		ret = -errno;
-		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->subvol_root, strerror(-ret));
 		goto done;
 	}
 	dir = args->rw ? join(tmp, vol->store, RVSS_WRITABLE_SUBDIR) : vol->store;
@@ -450,29 +510,20 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 		ret = -ENOMEM;
 		goto done;
 	}
-	/* Refuse a store on another filesystem before creating anything there. */
-	ret = ancestor_same_filesystem(tmp, rootfd, dir);
-	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason,
-			   "snapshot store %s is not on the btrfs filesystem of %s",
-			   dir, vol->subvol_root);
-		goto done;
-	}
-	ret = make_store(dir);
+	/*
+	 * Made or opened fd-relative, refused unless root's alone, and
+	 * refused on another filesystem before anything is made there.
+	 */
+	ret = rvss_btrfs_fsid_fd(rootfd, fsid);
 	if (ret == 0) {
-		storefd = open(dir, OPEN_DIR_FLAGS);
-		ret = storefd < 0 ? -errno : 0;
+		ret = open_store(mem_ctx, vol, rootfd, args->rw, RVSS_STORE_CREATE, fsid,
+				 &storefd, ret_reason);
 	}
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot create snapshot store %s: %s",
-			   dir, strerror(-ret));
-		goto done;
-	}
-	ret = same_filesystem(rootfd, storefd);
-	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason,
-			   "snapshot store %s is not on the btrfs filesystem of %s",
-			   vol->store, vol->subvol_root);
+		if (ret_reason != NULL && *ret_reason == NULL) {
+			set_reason(mem_ctx, ret_reason, "cannot open snapshot store %s: %s",
+				   dir, strerror(-ret));
+		}
 		goto done;
 	}
 	ret = rvss_catalog_open(tmp, args->catalog_path, true, &cat);
@@ -482,7 +533,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 		goto done;
 	}
 
-	for (tries = 0; tries < MAX_NAME_TRIES; tries++, t++) {
+	for (tries = 0; tries < RVSS_SNAPNAME_MAX_TRIES; tries++, t++) {
 		struct stat st;
 
 		ret = rvss_snapname_format(t, name);
@@ -550,7 +601,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	}
 	if (!created) {
 		set_reason(mem_ctx, ret_reason, "no free snapshot name in %s within %d s of %lld",
-			   dir, MAX_NAME_TRIES, (long long)*tstamp);
+			   dir, RVSS_SNAPNAME_MAX_TRIES, (long long)*tstamp);
 		ret = -EBUSY;
 		goto done;
 	}
@@ -593,111 +644,6 @@ done:
 	close_fd(&snapfd);
 	close_fd(&storefd);
 	close_fd(&rootfd);
-	talloc_free(tmp);
-	return ret;
-}
-
-int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
-			     const struct rvss_record *rec, char **ret_reason)
-{
-	TALLOC_CTX *tmp = talloc_new(NULL);
-	struct rvss_record *upd = NULL;
-	char *dir = NULL;
-	const char *name;
-	int dirfd = -1, fd = -1;
-	uint64_t id = 0;
-	int ret;
-
-	if (tmp == NULL) {
-		return -ENOMEM;
-	}
-	name = strrchr(rec->snapshot, '/');
-	if (name == NULL || rec->snapshot[0] != '/' || strcmp(name + 1, rec->name) != 0 ||
-	    !rvss_snapname_valid(name + 1)) {
-		set_reason(mem_ctx, ret_reason, "record %s has no rvss snapshot name",
-			   rec->snapshot);
-		ret = -EPERM;
-		goto done;
-	}
-	name++;
-	dir = talloc_strndup(tmp, rec->snapshot, (size_t)(name - 1 - rec->snapshot));
-	if (dir == NULL) {
-		ret = -ENOMEM;
-		goto done;
-	}
-	dirfd = open(dir[0] != '\0' ? dir : "/", OPEN_DIR_FLAGS);
-	if (dirfd >= 0) {
-		fd = openat(dirfd, name, OPEN_DIR_FLAGS);
-	}
-	if (dirfd < 0 || fd < 0) {
-		if (errno == ENOENT) {
-			/* Already gone: only the record is left (if unchanged). */
-			ret = rvss_catalog_remove_expected(cat, rec);
-			if (ret == -ENOENT) {
-				ret = 0;
-			}
-			goto done;
-		}
-		ret = -errno;
-		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", rec->snapshot, strerror(-ret));
-		goto done;
-	}
-	ret = rvss_btrfs_is_subvolume_fd(fd);
-	if (ret == 1) {
-		ret = rvss_btrfs_subvolume_id_fd(fd, &id);
-	} else if (ret == 0) {
-		ret = -EPERM;
-	}
-	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "%s is not a btrfs subvolume: refused",
-			   rec->snapshot);
-		ret = -EPERM;
-		goto done;
-	}
-	if (rec->snapshot_id != 0 ? id != rec->snapshot_id : id <= rec->source_id) {
-		set_reason(mem_ctx, ret_reason,
-			   "%s is subvolume %" PRIu64 ", but rvss recorded %" PRIu64
-			   ": refused", rec->snapshot, id, rec->snapshot_id);
-		ret = -EPERM;
-		goto done;
-	}
-	close_fd(&fd);
-
-	upd = talloc_zero(tmp, struct rvss_record);
-	if (upd == NULL) {
-		ret = -ENOMEM;
-		goto done;
-	}
-	*upd = *rec;
-	upd->state = RVSS_STATE_DELETING;
-	upd->updated = time(NULL);
-	/* Locked compare and replace: a record another process changed
-	 * (retained, sealed) or removed since @rec was read is left alone. */
-	ret = rvss_catalog_replace(cat, rec, upd);
-	if (ret == -ESTALE || ret == -ENOENT) {
-		set_reason(mem_ctx, ret_reason, "the record of %s changed or went away "
-			   "meanwhile (another process acted on it): left alone",
-			   rec->snapshot);
-		ret = -ESTALE;
-		goto done;
-	}
-	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot update catalog: %s", strerror(-ret));
-		goto done;
-	}
-	ret = rvss_btrfs_delete(dirfd, name);
-	if (ret != 0 && ret != -ENOENT) {
-		set_reason(mem_ctx, ret_reason, "cannot delete subvolume %s: %s",
-			   rec->snapshot, strerror(-ret));
-		goto done;
-	}
-	ret = rvss_catalog_remove(cat, rec->snapshot);
-	if (ret == -ENOENT) {
-		ret = 0;
-	}
-done:
-	close_fd(&fd);
-	close_fd(&dirfd);
 	talloc_free(tmp);
 	return ret;
 }

@@ -16,19 +16,10 @@
 #include <talloc.h>
 
 #include "catalog.h"
+#include "store.h"
 
 /** Default snapshot store, relative to the enclosing subvolume root. */
 #define RVSS_DEFAULT_SNAPSHOT_DIR ".rvss-snapshots"
-
-/**
- * Writable (auto-recovery) snapshots live in this subdirectory of the store
- * until they are deleted or retained.  shadow_copy2 takes any path of the
- * form <snapdir>/@GMT-.../... for a Previous Version and opens it
- * read-only, which would make the exposed writable copy unwritable; one
- * directory level more keeps them out of its sight.  A retained writable
- * copy moves up into the store (and into Previous Versions) once sealed.
- */
-#define RVSS_WRITABLE_SUBDIR ".writable"
 
 /** A share path resolved onto btrfs: the result of rvss_snap_check(). */
 struct rvss_volume {
@@ -65,6 +56,8 @@ int rvss_volume_resolve(TALLOC_CTX *mem_ctx, const char *share_path,
  * directory inside one) with no nested subvolume and no mount point below
  * it (a snapshot would silently miss them; MS-FSRVP requires refusal).
  * Subvolumes inside the snapshot store are rvss's own and do not count.
+ * A store that exists must be trusted (store.h): root's, writable by root
+ * only, no symbolic link on the way.
  *
  * @param[in]  snapshot_dir  rvss:snapshot dir: relative to the subvolume
  *                           root, or absolute (then the store for this
@@ -74,7 +67,8 @@ int rvss_volume_resolve(TALLOC_CTX *mem_ctx, const char *share_path,
  *
  * @return 0; -ENOENT/-ENOTDIR/-EACCES (path); -EOPNOTSUPP (not btrfs);
  *         -EXDEV (nested subvolume or mount point below, or a store on
- *         another filesystem); -EINVAL (bad snapshot_dir); -errno.
+ *         another filesystem); -EINVAL (bad snapshot_dir);
+ *         -RVSS_EUNTRUSTED (the store is not root's alone); -errno.
  */
 int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
 		    const char *snapshot_dir, struct rvss_volume **ret_vol,
@@ -93,7 +87,9 @@ struct rvss_create_args {
  * @brief Take the snapshot of the subvolume enclosing @args->base_volume.
  *
  * Read-only snapshots go to the store, writable ones to
- * <store>/RVSS_WRITABLE_SUBDIR.
+ * <store>/RVSS_WRITABLE_SUBDIR; both are made (root's, mode 0755) when
+ * missing, fd-relative from the subvolume root (store.h), and refused when
+ * they exist but are not trusted.
  * The name is the snapshot time (snapname.h); when that second's name is
  * already taken in the store, *@tstamp moves forward one second at a time
  * until a free name is found, so names stay unique and shadow_copy2-shaped.
@@ -104,7 +100,8 @@ struct rvss_create_args {
  * @param[out]    ret_rec         the catalog record written (may be NULL).
  *
  * @return 0; errors of rvss_snap_check(); -ENOSPC; -EPERM; -EBUSY (no free
- *         name within an hour of *tstamp); catalog errors; -errno.
+ *         name within RVSS_SNAPNAME_MAX_TRIES s of *tstamp);
+ *         -RVSS_EUNTRUSTED; catalog errors; -errno.
  */
 int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 		     time_t *tstamp, char **ret_base_path, char **ret_snap_path,
@@ -124,9 +121,10 @@ struct rvss_retain_args {
  *
  * Refuses (-EPERM, nothing deleted) unless the catalog has a record with
  * this exact snap_path and base path, and the subvolume on disk at the
- * recorded place is a subvolume with the recorded id.  A recorded snapshot
- * that is already gone only loses its record; a path that exists nowhere
- * (already reclaimed) is success, nothing being deleted.
+ * recorded place (opened below the trusted store, store.h) is a subvolume
+ * with the recorded id; it is then deleted by that id.  A recorded
+ * snapshot that is already gone only loses its record; a path that exists
+ * nowhere (already reclaimed) is success, nothing being deleted.
  *
  * With @retain, Samba's state is read whole (rvss_fss_state_read_whole());
  * when it cannot be, nothing is deleted: -EAGAIN, and the copy stays.
@@ -140,16 +138,5 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 		     const char *base_path, const char *snap_path,
 		     const struct rvss_retain_args *retain, bool *ret_retained,
 		     char **ret_reason);
-
-/**
- * @brief Destroy the snapshot of one record and drop the record.  The
- * same identity checks as rvss_snap_delete().  For the reclaimer.
- * Acts only if the catalog still holds @rec as it is (locked compare and
- * replace, rvss_catalog_replace()).
- * @return 0; -EPERM; -ESTALE (the record changed or went away meanwhile:
- *         nothing deleted); -errno.
- */
-int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
-			     const struct rvss_record *rec, char **ret_reason);
 
 #endif

@@ -1,12 +1,17 @@
 /*
  * vfs_rvss — path hooks: hide the snapshot store from SMB clients of a
- * share whose tree contains it (not listed, not openable, not creatable, not
- * renamable; modules below rvss in "vfs objects", shadow_copy2, still see
- * it), and refuse changes to a sealed shadow copy (seal.c).
+ * share whose tree contains it (not listed, not openable, not creatable by
+ * any means -- mkdir, rename, hard link, symlink, node --, not renamable;
+ * modules below rvss in "vfs objects", shadow_copy2, still see it), with
+ * every directory of a multi-component rvss:snapshot dir on the way to it,
+ * and refuse changes to a sealed shadow copy (seal.c).
  *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
 #include "vfs_rvss.h"
+
+#include "btrfs.h"
+#include "store.h"
 
 #undef DBGC_CLASS
 #define DBGC_CLASS vfs_rvss_debug_level
@@ -54,17 +59,20 @@ static bool subvolume_root(const char *dir)
 {
 	struct stat st;
 
-	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_ino == 256;
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       st.st_ino == RVSS_BTRFS_SUBVOL_ROOT_INO;
 }
 
 /*
- * Is @rel inside some subvolume's snapshot store?  Not only this share's
- * own store: a share may enclose other subvolumes (e.g. the filesystem's
- * top level), whose stores must not be reachable through it either.  A
- * relative store is <subvolume root>/<snapshot dir>, so look for
- * <snapshot dir> at a component boundary of @rel whose parent is a
- * subvolume root (a stat only when the name matches); an absolute store
- * is compared as a path.
+ * Is @rel on the way to, or inside, some subvolume's snapshot store?  Not
+ * only this share's own store: a share may enclose other subvolumes (e.g.
+ * the filesystem's top level), whose stores must not be reachable through
+ * it either.  A relative store is <subvolume root>/<snapshot dir>, so look
+ * for the first component of <snapshot dir> at a component boundary of
+ * @rel whose parent is a subvolume root (a stat only when the names
+ * match); an absolute store is compared as a path.  Every directory of a
+ * multi-component snapshot dir counts (rvss_store_path_on_way()): renaming
+ * "a" of "a/b" away would orphan the store as surely as renaming "b".
  */
 static bool in_any_store(vfs_handle_struct *handle, const struct vfs_rvss_config *cfg,
 			 const char *rel)
@@ -73,6 +81,9 @@ static bool in_any_store(vfs_handle_struct *handle, const struct vfs_rvss_config
 	size_t n = strlen(dir);
 	const char *p;
 
+	if (rel[0] == '\0') {
+		return false; /* the share root itself */
+	}
 	if (dir[0] == '/') {
 		/* An exposed shadow copy lives inside the store: its own tree
 		 * is what it serves. */
@@ -84,17 +95,15 @@ static bool in_any_store(vfs_handle_struct *handle, const struct vfs_rvss_config
 			return false;
 		}
 		full = talloc_asprintf(talloc_tos(), "%s/%s", cp, rel);
-		ret = full != NULL && strncmp(full, dir, n) == 0 &&
-		      (full[n] == '\0' || full[n] == '/');
-
+		ret = full != NULL && rvss_store_path_on_way(dir + 1, full + 1);
 		TALLOC_FREE(full);
 		return ret;
 	}
-	for (p = strstr(rel, dir); p != NULL; p = strstr(p + 1, dir)) {
+	for (p = rel; p != NULL; p = strchr(p, '/'), p = p != NULL ? p + 1 : NULL) {
 		char *parent;
 		bool ret;
 
-		if ((p != rel && p[-1] != '/') || (p[n] != '\0' && p[n] != '/')) {
+		if (!rvss_store_path_on_way(dir, p)) {
 			continue;
 		}
 		parent = talloc_asprintf(talloc_tos(), "%s/%.*s", handle->conn->connectpath,
@@ -242,4 +251,57 @@ int vfs_rvss_renameat(vfs_handle_struct *handle, RVSS_RENAMEAT_ARGS)
 		return -1;
 	}
 	return RVSS_RENAMEAT_NEXT(handle);
+}
+
+int vfs_rvss_linkat(vfs_handle_struct *handle, struct files_struct *srcfsp,
+		    const struct smb_filename *old_smb_fname,
+		    struct files_struct *dstfsp,
+		    const struct smb_filename *new_smb_fname, int flags)
+{
+	if (hidden(handle, srcfsp, old_smb_fname)) {
+		errno = ENOENT;
+		return -1;
+	}
+	/* A hard link under the store's name would fail every Commit. */
+	if (hidden(handle, dstfsp, new_smb_fname)) {
+		errno = EACCES;
+		return -1;
+	}
+	if (vfs_rvss_refuse_write(handle)) {
+		errno = EROFS;
+		return -1;
+	}
+	return SMB_VFS_NEXT_LINKAT(handle, srcfsp, old_smb_fname, dstfsp,
+				   new_smb_fname, flags);
+}
+
+int vfs_rvss_symlinkat(vfs_handle_struct *handle,
+		       const struct smb_filename *link_contents,
+		       struct files_struct *dirfsp,
+		       const struct smb_filename *new_smb_fname)
+{
+	if (hidden(handle, dirfsp, new_smb_fname)) {
+		errno = EACCES;
+		return -1;
+	}
+	if (vfs_rvss_refuse_write(handle)) {
+		errno = EROFS;
+		return -1;
+	}
+	return SMB_VFS_NEXT_SYMLINKAT(handle, link_contents, dirfsp, new_smb_fname);
+}
+
+int vfs_rvss_mknodat(vfs_handle_struct *handle, struct files_struct *dirfsp,
+		     const struct smb_filename *smb_fname, mode_t mode,
+		     SMB_DEV_T dev)
+{
+	if (hidden(handle, dirfsp, smb_fname)) {
+		errno = EACCES;
+		return -1;
+	}
+	if (vfs_rvss_refuse_write(handle)) {
+		errno = EROFS;
+		return -1;
+	}
+	return SMB_VFS_NEXT_MKNODAT(handle, dirfsp, smb_fname, mode, dev);
 }

@@ -41,16 +41,13 @@ struct vfs_rvss_config *vfs_rvss_config(struct vfs_handle_struct *handle)
 
 bool vfs_rvss_hidden(const struct vfs_rvss_config *cfg, const char *rel)
 {
-	size_t n;
-
 	if (cfg == NULL || cfg->hide_rel == NULL || rel == NULL) {
 		return false;
 	}
 	while (rel[0] == '.' && rel[1] == '/') {
 		rel += 2;
 	}
-	n = strlen(cfg->hide_rel);
-	return strncmp(rel, cfg->hide_rel, n) == 0 && (rel[n] == '\0' || rel[n] == '/');
+	return rvss_store_path_on_way(cfg->hide_rel, rel);
 }
 
 /* Read a boolean rvss: option strictly.  false on a bad value. */
@@ -259,6 +256,8 @@ static NTSTATUS map_core_error(int ret)
 		return NT_STATUS_ACCESS_DENIED;      /* E_ACCESSDENIED */
 	case -ENOMEM:
 		return NT_STATUS_NO_MEMORY;
+	case -RVSS_EUNTRUSTED:
+		return NT_STATUS_UNSUCCESSFUL;       /* E_FAIL */
 	default:
 		return map_nt_error_from_unix(-ret); /* E_FAIL */
 	}
@@ -422,6 +421,13 @@ static NTSTATUS vfs_rvss_snap_check_path(struct vfs_handle_struct *handle,
 	ret = rvss_snap_check(talloc_tos(), service_path, cfg->snapshot_dir,
 			      &vol, &reason);
 	unbecome_root();
+	if (ret == -RVSS_EUNTRUSTED) {
+		/* A share user may have planted it, but the admin must act. */
+		DBG_ERR("share [%s]: untrusted snapshot store, no shadow copies: "
+			"%s\n", cfg->share, reason != NULL ? reason : strerror(-ret));
+		TALLOC_FREE(reason);
+		return map_core_error(ret);
+	}
 	if (ret != 0) {
 		DBG_NOTICE("share [%s] path %s not supported for shadow copies: "
 			   "%s\n", cfg->share, service_path,
@@ -544,6 +550,9 @@ static struct vfs_fn_pointers vfs_rvss_fns = {
 	.mkdirat_fn = vfs_rvss_mkdirat,
 	.unlinkat_fn = vfs_rvss_unlinkat,
 	.renameat_fn = vfs_rvss_renameat,
+	.linkat_fn = vfs_rvss_linkat,
+	.symlinkat_fn = vfs_rvss_symlinkat,
+	.mknodat_fn = vfs_rvss_mknodat,
 	.pwrite_fn = vfs_rvss_pwrite,
 	.pwrite_send_fn = vfs_rvss_pwrite_send,
 	.pwrite_recv_fn = vfs_rvss_pwrite_recv,

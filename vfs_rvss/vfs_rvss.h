@@ -47,7 +47,8 @@ struct vfs_rvss_config {
 /** The handle's parsed configuration (set at connect). */
 struct vfs_rvss_config *vfs_rvss_config(struct vfs_handle_struct *handle);
 
-/** true if @rel (relative to the share root) is the store or below it. */
+/** true if @rel (relative to the share root) is the store, below it, or
+ *  a directory on the way to it inside the share. */
 bool vfs_rvss_hidden(const struct vfs_rvss_config *cfg, const char *rel);
 
 /* Seal (seal.c): connect-time set-up and the check every hook makes. */
@@ -82,5 +83,17 @@ int vfs_rvss_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 int vfs_rvss_unlinkat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 		      const struct smb_filename *smb_fname, int flags);
 int vfs_rvss_renameat(vfs_handle_struct *handle, RVSS_RENAMEAT_ARGS);
+/* Unchanged from Samba 4.17 to 4.25. */
+int vfs_rvss_linkat(vfs_handle_struct *handle, struct files_struct *srcfsp,
+		    const struct smb_filename *old_smb_fname,
+		    struct files_struct *dstfsp,
+		    const struct smb_filename *new_smb_fname, int flags);
+int vfs_rvss_symlinkat(vfs_handle_struct *handle,
+		       const struct smb_filename *link_contents,
+		       struct files_struct *dirfsp,
+		       const struct smb_filename *new_smb_fname);
+int vfs_rvss_mknodat(vfs_handle_struct *handle, struct files_struct *dirfsp,
+		     const struct smb_filename *smb_fname, mode_t mode,
+		     SMB_DEV_T dev);
 
 #endif

@@ -27,6 +27,7 @@
 #include "reclaim.h"
 #include "snapname.h"
 #include "snapshot.h"
+#include "store.h"
 
 static char g_tmpfs[128];
 static char g_catalog[160];
@@ -613,27 +614,147 @@ static void test_snapshot_delete_does_not_retain_unrecovered_writable(void **sta
 	talloc_free_children(mem);
 }
 
-/* gc listed the record (created), then rpcd_fsrvp retained the copy
- * before gc got to reclaim it: gc's stale plan must not delete a backup. */
-static void test_snapshot_destroy_refuses_record_changed_meanwhile(void **state)
+/*
+ * The trusted store (issue 11, item 8).  A store that a share user made,
+ * or one reached through a symbolic link, is refused -- by check
+ * (IsPathSupported) and by create (Commit) -- and nothing is made in it.
+ */
+static void test_snapshot_create_refuses_user_owned_store(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	struct rvss_volume *vol = NULL;
+	char *base = NULL, *snap = NULL, *reason = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(run("mkdir %s/vol/.rvss-snapshots && chown 1000:1000 "
+			     "%s/vol/.rvss-snapshots", g_mnt, g_mnt), 0);
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol/vms"), ".rvss-snapshots",
+					 &vol, &reason), -RVSS_EUNTRUSTED);
+	assert_non_null(strstr(reason, "owned by uid 1000"));
+	reason = NULL;
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, &reason),
+			 -RVSS_EUNTRUSTED);
+	assert_null(snap);
+	assert_non_null(strstr(reason, ".rvss-snapshots"));
+	assert_int_equal(run("test -z \"$(ls -A %s/vol/.rvss-snapshots)\"", g_mnt), 0);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_create_refuses_writable_by_others(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", true);
+	char *base = NULL, *snap = NULL, *reason = NULL;
+	time_t t = 1795318926;
+
+	/* root's store, but a .writable that group members may change */
+	assert_int_equal(run("mkdir -p %s/vol/.rvss-snapshots/.writable && chmod 775 "
+			     "%s/vol/.rvss-snapshots/.writable", g_mnt, g_mnt), 0);
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, &reason),
+			 -RVSS_EUNTRUSTED);
+	assert_non_null(strstr(reason, ".writable"));
+	assert_int_equal(run("test -z \"$(ls -A %s/vol/.rvss-snapshots/.writable)\"", g_mnt), 0);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_create_refuses_symlinked_store(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	struct rvss_volume *vol = NULL;
+	char *base = NULL, *snap = NULL, *reason = NULL;
+	time_t t = 1795318926;
+
+	/* The store, then a component of a two-level store, a link to a
+	 * root-owned directory elsewhere: nothing lands there. */
+	assert_int_equal(run("mkdir %s/elsewhere && ln -s %s/elsewhere "
+			     "%s/vol/.rvss-snapshots", g_mnt, g_mnt, g_mnt), 0);
+	assert_int_equal(rvss_snap_check(mem, P(mem, "vol/vms"), ".rvss-snapshots",
+					 &vol, &reason), -RVSS_EUNTRUSTED);
+	assert_non_null(strstr(reason, "symbolic link"));
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, NULL),
+			 -RVSS_EUNTRUSTED);
+	a.snapshot_dir = ".snaps/fsrvp";
+	assert_int_equal(run("ln -s %s/elsewhere %s/vol/.snaps", g_mnt, g_mnt), 0);
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, NULL),
+			 -RVSS_EUNTRUSTED);
+	assert_int_equal(run("test -z \"$(ls -A %s/elsewhere)\" && rm -r %s/elsewhere",
+			     g_mnt, g_mnt), 0);
+	talloc_free_children(mem);
+}
+
+static void test_snapshot_create_refuses_symlink_in_absolute_store(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol/vms", false);
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(run("mkdir %s/elsewhere && ln -s %s/elsewhere %s/store",
+			     g_mnt, g_mnt, g_mnt), 0);
+	a.snapshot_dir = talloc_asprintf(mem, "%s/store/inner", g_mnt);
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, NULL, NULL),
+			 -RVSS_EUNTRUSTED);
+	assert_int_equal(run("test -z \"$(ls -A %s/elsewhere)\" && rm -r %s/elsewhere",
+			     g_mnt, g_mnt), 0);
+	talloc_free_children(mem);
+}
+
+/*
+ * An interrupted create leaves a "creating" record without a snapshot id.
+ * If the store has fallen into a user's hands, a subvolume the user
+ * planted under that name is never deleted for it.
+ */
+static void test_snapshot_destroy_keeps_planted_entry(void **state)
 {
 	TALLOC_CTX *mem = *state;
 	struct rvss_create_args a = args_for(mem, "vol", false);
 	struct rvss_catalog *cat = NULL;
-	struct rvss_record *rec = NULL, *back = NULL;
-	char *base = NULL, *snap = NULL;
+	struct rvss_record *rec = NULL, fake;
+	char *base = NULL, *snap = NULL, *reason = NULL;
 	time_t t = 1795318926;
 
 	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	fake = *rec;
+	fake.name = talloc_strdup(mem, "@GMT-2026.11.22-03.42.59");
+	fake.snapshot = P(mem, "vol/.rvss-snapshots/@GMT-2026.11.22-03.42.59");
+	fake.snap_path = fake.snapshot;
+	fake.state = RVSS_STATE_CREATING;
+	fake.snapshot_id = 0;
 	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
-	assert_int_equal(rvss_retain_record(cat, rec, 0, 0), 0);
-	assert_int_equal(rvss_snap_destroy_record(mem, cat, rec, NULL), -ESTALE);
-	assert_true(is_subvolume(rec->snapshot));
-	assert_int_equal(rvss_catalog_fetch(cat, mem, rec->snapshot, &back), 0);
-	assert_int_equal(back->state, RVSS_STATE_RETAINED);
-	/* On the record as it is now, it acts. */
-	assert_int_equal(rvss_snap_destroy_record(mem, cat, back, NULL), 0);
-	assert_false(is_subvolume(rec->snapshot));
+	assert_int_equal(rvss_catalog_insert(cat, &fake), 0);
+	assert_int_equal(run("chown 1000 %s/vol/.rvss-snapshots && "
+			     "btrfs -q subvolume create %s >/dev/null && echo mine > %s/f",
+			     g_mnt, fake.snapshot, fake.snapshot), 0);
+	assert_int_equal(rvss_snap_destroy_record(mem, cat, &fake, &reason),
+			 -RVSS_EUNTRUSTED);
+	assert_true(file_has(talloc_asprintf(mem, "%s/f", fake.snapshot), "mine\n"));
+	assert_int_equal(run("chown 0 %s/vol/.rvss-snapshots", g_mnt), 0);
+	talloc_free_children(mem);
+}
+
+/* Delete by id takes what a writable copy received, deepest first. */
+static void test_btrfs_delete_id_with_nested(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	uint64_t id = 0;
+	int fd;
+
+	assert_int_equal(run("btrfs -q subvolume create %s/vol/x >/dev/null && "
+			     "btrfs -q subvolume create %s/vol/x/y >/dev/null && "
+			     "mkdir %s/vol/x/d && btrfs -q subvolume create %s/vol/x/d/z >/dev/null",
+			     g_mnt, g_mnt, g_mnt, g_mnt), 0);
+	fd = open(P(mem, "vol/x"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(rvss_btrfs_subvolume_id_fd(fd, &id), 0);
+	close(fd);
+	fd = open(P(mem, "vol"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(rvss_btrfs_delete_id(fd, id), 0);
+	assert_int_equal(rvss_btrfs_delete_id(fd, id), -ENOENT);
+	close(fd);
+	assert_int_equal(access(P(mem, "vol/x"), F_OK), -1);
 	talloc_free_children(mem);
 }
 
@@ -676,6 +797,30 @@ static void test_snapshot_delete_half_written_state_keeps_copy(void **state)
 	talloc_free_children(mem);
 }
 
+/* gc listed the record (created), then rpcd_fsrvp retained the copy
+ * before gc got to reclaim it: gc's stale plan must not delete a backup. */
+static void test_snapshot_destroy_refuses_record_changed_meanwhile(void **state)
+{
+	TALLOC_CTX *mem = *state;
+	struct rvss_create_args a = args_for(mem, "vol", false);
+	struct rvss_catalog *cat = NULL;
+	struct rvss_record *rec = NULL, *back = NULL;
+	char *base = NULL, *snap = NULL;
+	time_t t = 1795318926;
+
+	assert_int_equal(rvss_snap_create(mem, &a, &t, &base, &snap, &rec, NULL), 0);
+	assert_int_equal(rvss_catalog_open(mem, g_catalog, false, &cat), 0);
+	assert_int_equal(rvss_retain_record(cat, rec, 0, 0), 0);
+	assert_int_equal(rvss_snap_destroy_record(mem, cat, rec, NULL), -ESTALE);
+	assert_true(is_subvolume(rec->snapshot));
+	assert_int_equal(rvss_catalog_fetch(cat, mem, rec->snapshot, &back), 0);
+	assert_int_equal(back->state, RVSS_STATE_RETAINED);
+	/* On the record as it is now, it acts. */
+	assert_int_equal(rvss_snap_destroy_record(mem, cat, back, NULL), 0);
+	assert_false(is_subvolume(rec->snapshot));
+	talloc_free_children(mem);
+}
+
 int main(int argc, char **argv)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -704,6 +849,12 @@ int main(int argc, char **argv)
 		T(test_snapshot_delete_retains_read_only_copy),
 		T(test_snapshot_delete_retains_sealed_writable_into_store),
 		T(test_snapshot_delete_does_not_retain_unrecovered_writable),
+		T(test_snapshot_create_refuses_user_owned_store),
+		T(test_snapshot_create_refuses_writable_by_others),
+		T(test_snapshot_create_refuses_symlinked_store),
+		T(test_snapshot_create_refuses_symlink_in_absolute_store),
+		T(test_snapshot_destroy_keeps_planted_entry),
+		T(test_btrfs_delete_id_with_nested),
 		T(test_snapshot_delete_half_written_state_keeps_copy),
 		T(test_snapshot_destroy_refuses_record_changed_meanwhile),
 	};
