@@ -28,7 +28,7 @@ WAF_STAMP = $(BUILDDIR)/.samba-src
 WAF = WAFLOCK=.lock-waf-$(notdir $(BUILDDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 WAF_ASAN = WAFLOCK=.lock-waf-$(notdir $(ASANDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 
-.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench fuzz clean check-all suites
+.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench fuzz clean check-all check-point-release
 
 SUITES     := bookworm bookworm-backports trixie trixie-backports forky
 HOST_SUITE := $(shell tools/suite.sh host-suite)
@@ -129,3 +129,10 @@ endif
 # the last line counts the suites that passed.
 check-all:
 	@tools/check-all.sh $(SUITES)
+
+# The module built for bookworm-backports' Samba 4.22.6 under trixie's
+# 4.22.11 smbd: a Samba point or security update needs no rebuild.
+check-point-release:
+	@$(MAKE) --no-print-directory build SUITE=bookworm-backports
+	@$(MAKE) --no-print-directory build SUITE=trixie
+	@tools/check-point-release.sh bookworm-backports trixie

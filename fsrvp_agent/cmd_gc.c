@@ -151,6 +151,11 @@ int cmd_gc(int argc, char **argv)
 					 7 * 86400, &args.policy.expose_max_age) != 0) {
 		goto done;
 	}
+	if (agent_global_duration(ctx, "gc", paths.conf, "rvss:timer slack",
+				  RVSS_DEFAULT_TIMER_SLACK,
+				  &args.policy.timer_slack) != 0) {
+		goto done;
+	}
 	/* Samba's message sequence timeout, as rpcd_fsrvp reads it. */
 	args.policy.seq_timeout = 180;
 	r = agent_smbconf_param(ctx, paths.conf, NULL, "fss:sequence timeout", &seq, &why);

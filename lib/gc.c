@@ -57,7 +57,8 @@ static int dead_sets(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
 		     struct rvss_gc_dead_set **ret, size_t *ret_count)
 {
 	struct rvss_gc_dead_set *dead;
-	uint64_t limit = args->policy.seq_timeout != 0 ? args->policy.seq_timeout + 30
+	uint64_t limit = args->policy.seq_timeout != 0 ? args->policy.seq_timeout +
+						       args->policy.timer_slack
 						       : args->policy.grace;
 	size_t s, c, n = 0;
 

@@ -16,7 +16,6 @@
 #include "store.h"
 
 /* Samba's RPC timer is not exact; leave it this much slack. */
-#define TIMER_SLACK 30
 
 static const char *action_names[] = {
 	[RVSS_ACTION_KEEP] = "keep",
@@ -137,7 +136,7 @@ static void decide(struct rvss_decision *d, struct rvss_record *const *recs,
 	 * commit, or a set reloaded after a restart that nobody will finish).
 	 * Samba's timer starts at Commit: count from when the snapshot was
 	 * made, not from the set's time stamp (Add). */
-	commit_limit = p->seq_timeout != 0 ? p->seq_timeout + TIMER_SLACK : p->grace;
+	commit_limit = p->seq_timeout != 0 ? p->seq_timeout + p->timer_slack : p->grace;
 	if (l->set_state < RVSS_FSS_EXPOSED) {
 		if (age_of(p->now, made_at(r)) > commit_limit &&
 		    !rvss_reclaim_state_trusted(p)) {

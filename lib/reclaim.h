@@ -35,11 +35,19 @@ struct rvss_fss_link {
 	const char *exposed_share; /**< "" when not exposed */
 };
 
+/** rvss:timer slack when unset (seconds). */
+#define RVSS_DEFAULT_TIMER_SLACK 30
+
 struct rvss_reclaim_policy {
 	time_t now;
 	/** Samba's message sequence timeout after Commit ("fss: sequence
 	 *  timeout", default 180 s; 0 = disabled). */
 	uint64_t seq_timeout;
+	/** rvss:timer slack: how long after Samba's message sequence timer
+	 *  a committed, never exposed set counts as dead (the timer fires in
+	 *  rpcd_fsrvp's event loop, late under load).  Default
+	 *  RVSS_DEFAULT_TIMER_SLACK. */
+	uint64_t timer_slack;
 	/** How old an unreferenced snapshot must be before it is an orphan:
 	 *  covers the moment between the snapshot and Samba's state store. */
 	uint64_t grace;

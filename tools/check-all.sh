@@ -91,6 +91,17 @@ while [ ${#pending[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	done
 done
 
+# --- 3. a module built for one point release under another's smbd
+pr_rc=skip
+if [ "${prep_rc[bookworm-backports]:-1}" = 0 ] && [ "${prep_rc[trixie]:-1}" = 0 ]; then
+	echo
+	echo "================ point release: bookworm-backports' build under trixie's smbd"
+	t0=$(date +%s)
+	tools/check-point-release.sh bookworm-backports trixie 2>&1 | tee "$LOGS/point-release.log"
+	pr_rc=${PIPESTATUS[0]}
+	pr_s=$(elapsed "$t0")
+fi
+
 # --- summary
 samba_of() {	# SUITE -> "version interface"
 	local root=/ v tree
@@ -115,6 +126,13 @@ for s in "$@"; do
 	printf '%-20s %-34s %-9s %8ss %8ss  %s\n' "$s" "$v" "${iface:-?}" \
 		"${prep_s[$s]:-?}" "${check_s[$s]:--}" "$res"
 done
+case $pr_rc in
+0) printf '%-20s %-34s %-9s %9s %8ss  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - "$pr_s" passed
+   passed=$((passed + 1)) ;;
+skip) echo "point-release: not run (needs bookworm-backports and trixie)" ;;
+*) printf '%-20s %-34s %-9s %9s %8ss  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - "$pr_s" FAILED
+   failed=$((failed + 1)) ;;
+esac
 echo "check-all: $(elapsed "$t_all")s in all, logs in $LOGS"
 echo "suites: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -162,7 +162,9 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 	if (!config_bool(snum, "hide store", true, &cfg->hide_store) ||
 	    !config_bool(snum, "reclaim", true, &cfg->reclaim) ||
 	    !config_duration(snum, "reclaim grace", 600, &cfg->reclaim_grace) ||
-	    !config_duration(snum, "expose max age", 7 * 86400, &cfg->expose_max_age)) {
+	    !config_duration(snum, "expose max age", 7 * 86400, &cfg->expose_max_age) ||
+	    !config_duration(snum, "timer slack", RVSS_DEFAULT_TIMER_SLACK,
+			     &cfg->timer_slack)) {
 		goto invalid;
 	}
 	if (!config_bool(snum, "check layout", false, &cfg->check_layout) ||
@@ -277,6 +279,7 @@ static void reclaim_for(struct vfs_rvss_config *cfg, const char *source)
 		.policy = {
 			.now = time(NULL),
 			.seq_timeout = cfg->seq_timeout,
+			.timer_slack = cfg->timer_slack,
 			.grace = cfg->reclaim_grace,
 			.expose_max_age = 0, /* exposed shares: fsrvp_agent gc */
 			.fss_workers = cfg->fss_workers,

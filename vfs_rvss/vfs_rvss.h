@@ -27,6 +27,7 @@ struct vfs_rvss_config {
 	uint64_t reclaim_grace;   /* rvss:reclaim grace */
 	uint64_t expose_max_age;  /* rvss:expose max age (0 = never) */
 	uint64_t seq_timeout;     /* fss:sequence timeout (Samba's) */
+	uint64_t timer_slack;     /* rvss:timer slack */
 	int fss_workers;          /* rpcd_fsrvp:num_workers (Samba's) */
 	bool fss_workers_default; /* ... not set: Samba's default */
 	bool retain;              /* rvss:retain */

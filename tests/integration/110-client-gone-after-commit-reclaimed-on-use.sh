@@ -4,8 +4,8 @@
 # Expose or Abort.  Samba's message-sequence timer ("fss: sequence timeout
 # = 2") drops the set from rpcd_fsrvp's memory but never deletes the
 # snapshot (ENV.md).  rvss reclaims it on the next FSRVP use of the share
-# (IsPathSupported) once the timer has run out plus rvss's 30 s slack
-# (lib/reclaim.c: seq_timeout + TIMER_SLACK) -- but never while the set is
+# (IsPathSupported) once the timer has run out plus rvss:timer slack (5 s here)
+# (lib/reclaim.c: seq_timeout + rvss:timer slack) -- but never while the set is
 # live: an IsPathSupported right after the commit leaves it alone.
 # Afterwards: nothing orphaned, live share unchanged, a new set works.
 . "$(dirname "$0")/lib.sh"
@@ -41,7 +41,7 @@ step "IsPathSupported while the set may still be live: the snapshot stays"
 assert_path_supported vol
 assert_subvol "$ROOT"
 
-step "IsPathSupported after the timer (+30 s slack) reclaims the snapshot"
+step "IsPathSupported after the timer (+ rvss:timer slack, 5 s here) reclaims the snapshot"
 reclaimed() {
 	rpc "fss_is_path_sup vol" >/dev/null
 	[ "$(list_subvolumes "$MNT")" = "$SUBVOLS0" ]

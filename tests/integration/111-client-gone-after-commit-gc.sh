@@ -3,7 +3,7 @@
 # the share in between): the requester commits (step client) and dies; gc
 # keeps the snapshot while the set may be live, and reclaims it once
 # Samba's message-sequence timer ("fss: sequence timeout = 2") plus rvss's
-# 30 s slack has passed; the dead set is removed from srv_fss.tdb as well.
+# timer slack (5 s here) has passed; the dead set is removed from srv_fss.tdb as well.
 # Afterwards: nothing orphaned, live share unchanged, a new set works.
 . "$(dirname "$0")/lib.sh"
 rvss_init "$@"
@@ -38,7 +38,7 @@ assert_subvol "$ROOT"
 out=$(agent list) || fail "fsrvp_agent list: $out"
 assert_contains "$out" "$(basename "$ROOT")" "fsrvp_agent list shows the snapshot"
 
-step "gc after the timer (+30 s slack) reclaims it and repairs srv_fss.tdb"
+step "gc after the timer (+ rvss:timer slack, 5 s here) reclaims it and repairs srv_fss.tdb"
 reclaimed() {
 	agent gc >/dev/null || fail "fsrvp_agent gc failed"
 	[ "$(list_subvolumes "$MNT")" = "$SUBVOLS0" ]

@@ -5,7 +5,7 @@
 # get FSRVP_E_SHADOW_COPY_SET_IN_PROGRESS (asserted first: the block).
 # rvss reclaims the snapshot on the next FSRVP use of the share
 # (IsPathSupported) once Samba's message-sequence timer ("fss: sequence
-# timeout = 2") plus rvss's 30 s slack has passed; `fsrvp_agent gc` then
+# timeout = 2") plus rvss:timer slack (5 s here) has passed; `fsrvp_agent gc` then
 # removes the dead set from srv_fss.tdb, and once rpcd_fsrvp has exited
 # ("rpcd_fsrvp:idle_seconds = 3") and reloads, new sets work (the unblock).
 # Afterwards: nothing orphaned, live share unchanged.

@@ -4,7 +4,7 @@
 # subtest leaves two exposed sets behind on purpose, and the next run's
 # enum_created expects zero Previous Versions: gc (--expose-max-age 1s, so
 # the exposed leftovers count as abandoned; committed-never-exposed ones
-# are dead after "fss: sequence timeout = 1" + 30 s) must reclaim every
+# are dead after "fss: sequence timeout = 1" + rvss:timer slack, 5 s here) must reclaim every
 # leftover snapshot and remove the exposed shares, so that all 10 subtests
 # pass in each run.  Set-up as 090 (share fsrvp_share, shadow_copy2 on
 # rvss's store, run as uid 0 like Samba's selftest).  At the end: nothing

@@ -354,6 +354,9 @@ smb_conf_begin() {
 	chmod 755 "$SMBDIR"
 	chmod 700 "$SMBDIR/private"
 	: "${FSS_SEQUENCE_TIMEOUT:=180}"
+	# rvss:timer slack (default 30 s after Samba's timer): the scenarios
+	# that wait for a dead set to be reclaimed wait 5 s instead
+	: "${RVSS_TIMER_SLACK:=5s}"
 	cat >"$CONF" <<-EOF
 	# rvss integration test: private server, nothing shared with the machine
 	[global]
@@ -390,6 +393,7 @@ smb_conf_begin() {
 	registry shares = yes
 	rpcd_fsrvp:num_workers = 1
 	fss: sequence timeout = $FSS_SEQUENCE_TIMEOUT
+	rvss:timer slack = $RVSS_TIMER_SLACK
 	EOF
 	local l
 	for l in "$@"; do

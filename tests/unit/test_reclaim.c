@@ -15,7 +15,8 @@
 #define NOW 1800000000
 
 static const struct rvss_reclaim_policy POLICY = {
-	.now = NOW, .seq_timeout = 180, .grace = 600, .expose_max_age = 86400,
+	.now = NOW, .seq_timeout = 180, .timer_slack = RVSS_DEFAULT_TIMER_SLACK,
+	.grace = 600, .expose_max_age = 86400,
 	.fss_workers = 1,
 };
 
@@ -173,6 +174,28 @@ static void test_reclaim_short_sequence_timeout(void **state)
 	talloc_free(mem);
 }
 
+/* rvss:timer slack moves the limit: 1 s timer + 2 s slack. */
+static void test_reclaim_timer_slack_option(void **state)
+{
+	TALLOC_CTX *mem = talloc_new(NULL);
+	struct rvss_reclaim_policy p = POLICY;
+	struct rvss_decision d;
+
+	p.seq_timeout = 1;
+	p.timer_slack = 2;
+	d = plan1(mem, rec(mem, "a", NOW - 2, RVSS_STATE_CREATED, false),
+		  link_of(RVSS_FSS_COMMITTED, NOW - 2), true, &p);
+	assert_int_equal(d.action, RVSS_ACTION_KEEP);
+	d = plan1(mem, rec(mem, "b", NOW - 4, RVSS_STATE_CREATED, false),
+		  link_of(RVSS_FSS_COMMITTED, NOW - 4), true, &p);
+	assert_int_equal(d.action, RVSS_ACTION_RECLAIM);
+	p.timer_slack = RVSS_DEFAULT_TIMER_SLACK;
+	d = plan1(mem, rec(mem, "c", NOW - 4, RVSS_STATE_CREATED, false),
+		  link_of(RVSS_FSS_COMMITTED, NOW - 4), true, &p);
+	assert_int_equal(d.action, RVSS_ACTION_KEEP);
+	talloc_free(mem);
+}
+
 static void test_reclaim_unreferenced_after_grace(void **state)
 {
 	TALLOC_CTX *mem = talloc_new(NULL);
@@ -310,6 +333,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reclaim_committed_kept_with_several_workers),
 		cmocka_unit_test(test_reclaim_own_rules_act_with_several_workers),
 		cmocka_unit_test(test_reclaim_short_sequence_timeout),
+		cmocka_unit_test(test_reclaim_timer_slack_option),
 		cmocka_unit_test(test_reclaim_unreferenced_after_grace),
 		cmocka_unit_test(test_reclaim_interrupted_creation),
 		cmocka_unit_test(test_reclaim_interrupted_deletion),
