@@ -749,3 +749,14 @@ assert_path_supported() {	# SHARE
 		"fss_is_path_sup $1"
 	assert_not_contains "$out" "does not support" "fss_is_path_sup $1"
 }
+
+# The subtests of smbtorture rpc.fsrvp as this release's smbtorture lists
+# them (4.17 to 4.25 have the same ten, but a release may add some): every
+# one of them must pass.
+fsrvp_subtests() {
+	local l
+	l=$(smbtorture --list rpc.fsrvp 2>/dev/null |
+		sed -n 's/^rpc\.fsrvp\.fsrvp\.\([A-Za-z0-9_]*\)$/\1/p')
+	[ -n "$l" ] || fail "smbtorture --list rpc.fsrvp lists no subtest"
+	echo $l
+}
