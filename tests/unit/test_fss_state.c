@@ -657,7 +657,8 @@ static void test_fss_state_string_without_nul(void **state)
 	struct rvss_fss_state *st = NULL;
 	struct recs r;
 	/* 16 bytes, the first string never ends */
-	static const uint8_t v[16] = "0123456789abcdef";
+	static const uint8_t v[16] = { '0', '1', '2', '3', '4', '5', '6', '7',
+				       '8', '9', 'a', 'b', 'c', 'd', 'e', 'f' };
 
 	hand_records(tmp, &r, 1, 1);
 	replace_val(tmp, &r, HSET, v, sizeof(v));
