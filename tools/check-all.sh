@@ -51,11 +51,39 @@ for s in "$@"; do
 done
 
 # --- 2. the checks, JOBS at a time
+install_check() {	# SUITE
+	local s=$1 stage=build/check-all/stage-$1 f so line
+	echo "== make install SUITE=$s DESTDIR=$stage"
+	rm -rf "$stage"
+	make install SUITE="$s" DESTDIR="$SRC/$stage" || return 1
+	for f in usr/lib/x86_64-linux-gnu/samba/vfs/rvss.so usr/bin/fsrvp_agent \
+		usr/share/man/man8/vfs_rvss.8 usr/share/man/man8/fsrvp_agent.8; do
+		[ -f "$stage/$f" ] || { echo "FAIL: $stage/$f not installed"; return 1; }
+	done
+	so=/src/$stage/usr/lib/x86_64-linux-gnu/samba/vfs/rvss.so
+	[ "$s" = "$host" ] && so=$SRC/$stage/usr/lib/x86_64-linux-gnu/samba/vfs/rvss.so
+	if [ "$s" = "$host" ]; then
+		line=$("$stage/usr/bin/fsrvp_agent" doctor -s /dev/null --module "$so" 2>&1 | grep "built for Samba")
+	else
+		line=$(tools/suite.sh "$s" run "$stage/usr/bin/fsrvp_agent" doctor -s /dev/null --module "$so" 2>&1 | grep "built for Samba")
+	fi
+	echo "$line"
+	case $line in
+	ok*"same series"*) echo "PASS: the installed module is $s's Samba's" ;;
+	*) echo "FAIL: the installed module is not for $s's smbd"; return 1 ;;
+	esac
+}
+
 run_check() {	# SUITE
 	local s=$1 t0 rc
 	t0=$(date +%s)
 	make check SUITE="$s" >"$LOGS/$s.check.log" 2>&1
 	rc=$?
+	# What `make install SUITE=S DESTDIR=X` stages is the module that
+	# suite's smbd loads: its build record names the suite's Samba.
+	if [ $rc = 0 ]; then
+		install_check "$s" >>"$LOGS/$s.check.log" 2>&1 || rc=1
+	fi
 	echo "$rc $(elapsed "$t0")" >"$LOGS/$s.check.rc"
 }
 
