@@ -258,8 +258,13 @@ class FsrvpClient(object):
         else:
             lp.load_default()
         if self.port:
-            # ncacn_np over SMB dials the client's "smb ports".
+            # ncacn_np over SMB dials the client's "smb ports"; from
+            # Samba 4.23 the client's own "client smb transports".
             lp.set('smb ports', str(self.port))
+            try:
+                lp.set('client smb transports', 'tcp:%d' % self.port)
+            except Exception:
+                pass  # before 4.23: no such parameter
         cr = credentials.Credentials()
         cr.guess(lp)
         user, _, pw = self.creds_text.partition('%')
