@@ -161,9 +161,11 @@ static int check_globals(struct doctor *d)
 	}
 	if (v != NULL && rvss_parse_bool(v, &b) == 0 && b) {
 		say(d, SEV_PROBLEM, "RVSS-D004", NULL,
-		    "fss: prune stale = %s: crashes rpcd_fsrvp in Samba 4.17 "
-		    "(PANIC); remove it or set 'fss: prune stale = no' (rvss "
-		    "reclaims stale sets itself)", v);
+		    "fss: prune stale = %s: rpcd_fsrvp dies at start-up (Samba "
+		    "4.17 to 4.25 assert session_info != NULL in "
+		    "create_conn_struct_as_root) and FSRVP stays down; remove it "
+		    "or set 'fss: prune stale = no' (rvss reclaims stale sets "
+		    "itself)", v);
 	} else {
 		say(d, SEV_OK, NULL, NULL, "fss: prune stale is off");
 	}
