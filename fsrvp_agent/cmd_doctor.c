@@ -66,13 +66,12 @@ static void say(struct doctor *d, enum severity sev, const char *code,
 	}
 	if (d->json) {
 		fputs(d->items == 0 ? "\n    " : ",\n    ", stdout);
-		fprintf(stdout, "{\"severity\": \"%s\", \"code\": ",
-			sevname[sev]);
-		agent_json_string(stdout, code);
-		fputs(", \"share\": ", stdout);
-		agent_json_string(stdout, share);
-		fputs(", \"message\": ", stdout);
-		agent_json_string(stdout, msg);
+		fprintf(stdout, "{\"severity\": \"%s\", ", sevname[sev]);
+		agent_json_member(stdout, "code", code);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "share", share);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "message", msg);
 		fputc('}', stdout);
 	} else {
 		char *esc = rvss_layout_escape(d->ctx, msg != NULL ? msg : "?");
@@ -462,8 +461,8 @@ int cmd_doctor(int argc, char **argv)
 		goto done;
 	}
 	if (d.json) {
-		fputs("{\"config\": ", stdout);
-		agent_json_string(stdout, d.conf);
+		fputc('{', stdout);
+		agent_json_member(stdout, "config", d.conf);
 		fputs(", \"checks\": [", stdout);
 	}
 	r = check_globals(&d);
