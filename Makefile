@@ -70,7 +70,7 @@ integration: build
 # smbd) as a failure, not a skip: CI=true for every test it runs.  Single
 # targets (make unit, ...) still skip, loudly, on a developer's machine.
 check: export CI := true
-check: unit unit-asan agent step integration
+check: unit unit-asan agent step integration fuzz-smoke
 
 demo: build
 	@examples/demo.sh $(BUILDDIR)
@@ -83,6 +83,12 @@ bench: build
 
 fuzz:
 	@tests/fuzz/run.sh
+
+# Every fuzz target for 60 s from the seeds in tests/fuzz/corpus/: part of
+# make check, so fuzzing cannot rot.  Longer: make fuzz FUZZ_SECONDS=N.
+.PHONY: fuzz-smoke
+fuzz-smoke:
+	@tests/fuzz/run.sh 60
 
 clean:
 	rm -rf $(BUILDDIR) $(ASANDIR) .lock-waf-*
