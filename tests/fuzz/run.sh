@@ -105,7 +105,7 @@ for t in $targets; do
 	dict=""
 	[ -f "$HERE/$t.dict" ] && dict="-dict=$HERE/$t.dict"
 	case $t in
-	vhdx) maxlen=600000 ;;
+	vhdx) maxlen=65536 ;;
 	vhd) maxlen=8192 ;;
 	*) maxlen=4096 ;;
 	esac
