@@ -281,7 +281,7 @@ static char *canon_or_tidy(TALLOC_CTX *ctx, const char *path)
  * @path (lexically, as Samba cuts the string) with the same st_dev.  On
  * btrfs every subvolume has its own st_dev, so this is the root of the
  * enclosing subvolume.  (vfs_shadow_copy2.c,
- * shadow_copy2_find_mount_point(), as in Samba 4.17.)
+ * shadow_copy2_find_mount_point(), Samba 4.17 .. 4.25.)
  */
 static char *sc2_find_mount_point(TALLOC_CTX *ctx, const char *path)
 {
@@ -327,8 +327,8 @@ struct sc2_view {
 
 /*
  * Work out, as Samba's vfs_shadow_copy2.c does in shadow_copy2_connect()
- * and shadow_copy2_find_snapdir() (read in Samba 4.17; older releases
- * have the same logic; recheck when a release changes them), which
+ * and shadow_copy2_find_snapdir() (compared in Samba 4.17 and 4.25:
+ * the same logic; 4.25 stats through the VFS instead of stat()), which
  * directory shadow_copy2 lists as the snapshots of the share root at
  * @path, and where in each snapshot it expects the share root:
  *
