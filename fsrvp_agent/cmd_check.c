@@ -85,13 +85,14 @@ static void on_finding(void *priv, const struct rvss_layout_finding *fi)
 	clear_progress(o);
 	if (o->json) {
 		fputs(o->count == 0 ? "\n    " : ",\n    ", stdout);
-		fprintf(stdout, "{\"code\": \"%s\", \"path\": ",
+		fprintf(stdout, "{\"code\": \"%s\", ",
 			rvss_layout_code_name(fi->code));
-		agent_json_string(stdout, fi->path);
-		fputs(", \"summary\": ", stdout);
-		agent_json_string(stdout, rvss_layout_code_summary(fi->code));
-		fputs(", \"detail\": ", stdout);
-		agent_json_string(stdout, fi->detail);
+		agent_json_member(stdout, "path", fi->path);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "summary",
+				  rvss_layout_code_summary(fi->code));
+		fputs(", ", stdout);
+		agent_json_member(stdout, "detail", fi->detail);
 		fputc('}', stdout);
 	} else {
 		agent_check_print_finding(stdout, fi, "");
@@ -372,10 +373,10 @@ int cmd_check(int argc, char **argv)
 	opts.priv = &out;
 
 	if (out.json) {
-		fputs("{\"path\": ", stdout);
-		agent_json_string(stdout, canon != NULL ? canon : path);
-		fputs(", \"share\": ", stdout);
-		agent_json_string(stdout, share);
+		fputc('{', stdout);
+		agent_json_member(stdout, "path", canon != NULL ? canon : path);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "share", share);
 		fprintf(stdout, ", \"max_depth\": %u, \"findings\": [",
 			opts.max_depth);
 	}
@@ -385,8 +386,8 @@ int cmd_check(int argc, char **argv)
 		char *p = rvss_layout_escape(ctx, path);
 
 		if (out.json) {
-			fputs("], \"error\": ", stdout);
-			agent_json_string(stdout, strerror(-ret));
+			fputs("], ", stdout);
+			agent_json_member(stdout, "error", strerror(-ret));
 			fputs("}\n", stdout);
 		}
 		fprintf(stderr, "fsrvp_agent check: %s: %s\n",

@@ -68,13 +68,12 @@ static void say(struct doctor *d, enum severity sev, const char *code,
 	}
 	if (d->json) {
 		fputs(d->items == 0 ? "\n    " : ",\n    ", stdout);
-		fprintf(stdout, "{\"severity\": \"%s\", \"code\": ",
-			sevname[sev]);
-		agent_json_string(stdout, code);
-		fputs(", \"share\": ", stdout);
-		agent_json_string(stdout, share);
-		fputs(", \"message\": ", stdout);
-		agent_json_string(stdout, msg);
+		fprintf(stdout, "{\"severity\": \"%s\", ", sevname[sev]);
+		agent_json_member(stdout, "code", code);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "share", share);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "message", msg);
 		fputc('}', stdout);
 	} else {
 		char *esc = rvss_layout_escape(d->ctx, msg != NULL ? msg : "?");
@@ -243,15 +242,222 @@ static void check_store(struct doctor *d, const char *share,
 	}
 }
 
+/* @path without "//", "/./" and a trailing "/"; NULL on ENOMEM. */
+static char *tidy_path(TALLOC_CTX *ctx, const char *path)
+{
+	char *out = talloc_strdup(ctx, path);
+	char *r = out;
+	char *w = out;
+
+	if (out == NULL) {
+		return NULL;
+	}
+	while (*r != '\0') {
+		if (r[0] == '/' && (r[1] == '/' || r[1] == '\0') && w > out) {
+			r++;
+		} else if (r[0] == '/' && r[1] == '.' &&
+			   (r[2] == '/' || r[2] == '\0')) {
+			r += 2;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	if (w > out + 1 && w[-1] == '/') {
+		w[-1] = '\0';
+	}
+	return out;
+}
+
+/* @path resolved (realpath) if it exists, else tidied. */
+static char *canon_or_tidy(TALLOC_CTX *ctx, const char *path)
+{
+	char *c = realpath(path, NULL);
+	char *out = NULL;
+
+	out = c != NULL ? talloc_strdup(ctx, c) : tidy_path(ctx, path);
+	free(c);
+	return out;
+}
+
+/*
+ * shadow_copy2's "mount point" of the share: the highest ancestor of
+ * @path (lexically, as Samba cuts the string) with the same st_dev.  On
+ * btrfs every subvolume has its own st_dev, so this is the root of the
+ * enclosing subvolume.  (vfs_shadow_copy2.c,
+ * shadow_copy2_find_mount_point(), Samba 4.17 .. 4.25.)
+ */
+static char *sc2_find_mount_point(TALLOC_CTX *ctx, const char *path)
+{
+	char *p = talloc_strdup(ctx, path);
+	char *slash = NULL;
+	struct stat st;
+	dev_t dev;
+
+	if (p == NULL || stat(p, &st) != 0) {
+		return NULL;
+	}
+	dev = st.st_dev;
+	while ((slash = strrchr(p, '/')) != NULL && slash > p) {
+		*slash = '\0';
+		if (stat(p, &st) != 0) {
+			return NULL;
+		}
+		if (st.st_dev != dev) {
+			*slash = '/';
+			break;
+		}
+	}
+	return p;
+}
+
+/* Is there a directory @dir/@name?  (shadow_copy2's have_snapdir().) */
+static bool sc2_has_snapdir(TALLOC_CTX *ctx, const char *dir,
+			    const char *name)
+{
+	char *p = talloc_asprintf(ctx, "%s/%s", dir, name);
+	struct stat st;
+
+	return p != NULL && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Where shadow_copy2 looks for the snapshots of a share root. */
+struct sc2_view {
+	char *snapdir;      /**< shadow:snapdir as configured */
+	char *dir;          /**< the directory it resolves to; NULL: none */
+	char *rel;          /**< the share root inside each snapshot */
+	const char *how;    /**< how dir was found, for the message */
+};
+
+/*
+ * Work out, as Samba's vfs_shadow_copy2.c does in shadow_copy2_connect()
+ * and shadow_copy2_find_snapdir() (compared in Samba 4.17 and 4.25:
+ * the same logic; 4.25 stats through the VFS instead of stat()), which
+ * directory shadow_copy2 lists as the snapshots of the share root at
+ * @path, and where in each snapshot it expects the share root:
+ *
+ *  - shadow:snapdir (default ".snapshots") when absolute is used as is;
+ *  - a relative one is taken below the "mount point": shadow:mountpoint
+ *    if that is absolute and a prefix of the share path, else the share's
+ *    topmost ancestor on the same st_dev, i.e. on btrfs the enclosing
+ *    subvolume root — NOT the share path;
+ *  - with shadow:snapdirseverywhere (relative snapdir only) it is the
+ *    nearest directory from the share root upwards holding a directory
+ *    of that name;
+ *  - the share root inside a snapshot is shadow:snapsharepath, else the
+ *    share path below shadow:basedir (if absolute and below the mount
+ *    point), else below the mount point; with snapdirseverywhere, the
+ *    share path below the directory where the snapdir was found.
+ *
+ * 0 or -errno (reading smb.conf).
+ */
+static int sc2_resolve(struct doctor *d, const char *share, const char *path,
+		       struct sc2_view *v)
+{
+	char *snapdir = NULL, *mountpoint = NULL, *everywhere = NULL;
+	char *basedir = NULL, *sharepath = NULL;
+	const char *mp = NULL;
+	const char *base = NULL;
+	bool evw = false;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if ((r = param(d, share, "shadow:snapdir", &snapdir)) != 0 ||
+	    (r = param(d, share, "shadow:mountpoint", &mountpoint)) != 0 ||
+	    (r = param(d, share, "shadow:snapdirseverywhere",
+		       &everywhere)) != 0 ||
+	    (r = param(d, share, "shadow:basedir", &basedir)) != 0 ||
+	    (r = param(d, share, "shadow:snapsharepath", &sharepath)) != 0) {
+		return r;
+	}
+	v->snapdir = snapdir != NULL ? snapdir : talloc_strdup(d->ctx,
+							       ".snapshots");
+	if (v->snapdir == NULL) {
+		return -ENOMEM;
+	}
+	if (everywhere != NULL) {
+		(void)rvss_parse_bool(everywhere, &evw);
+	}
+	if (v->snapdir[0] == '/') {
+		evw = false;
+	}
+
+	if (mountpoint != NULL && mountpoint[0] == '/' &&
+	    strncmp(path, mountpoint, strlen(mountpoint)) == 0) {
+		mp = mountpoint;
+	} else {
+		mp = sc2_find_mount_point(d->ctx, path);
+		if (mp == NULL) {
+			return 0;       /* shadow_copy2 refuses the share */
+		}
+	}
+
+	if (evw) {
+		char *p = talloc_strdup(d->ctx, path);
+		char *slash = NULL;
+
+		if (p == NULL) {
+			return -ENOMEM;
+		}
+		while (!sc2_has_snapdir(d->ctx, p, v->snapdir)) {
+			slash = strrchr(p, '/');
+			if (slash == NULL || slash == p) {
+				return 0;       /* found nowhere */
+			}
+			*slash = '\0';
+		}
+		v->dir = talloc_asprintf(d->ctx, "%s/%s", p, v->snapdir);
+		v->rel = talloc_strdup(d->ctx, path + strlen(p));
+		v->how = "shadow:snapdirseverywhere: the nearest directory "
+			 "above the share holding it";
+	} else {
+		if (v->snapdir[0] == '/') {
+			v->dir = talloc_strdup(d->ctx, v->snapdir);
+			v->how = "absolute";
+		} else {
+			v->dir = talloc_asprintf(d->ctx, "%s/%s", mp,
+						 v->snapdir);
+			v->how = mp == mountpoint
+				? "relative to shadow:mountpoint"
+				: "relative to the share's subvolume root "
+				  "(shadow_copy2's mount point)";
+		}
+		if (basedir != NULL && basedir[0] == '/' &&
+		    strncmp(basedir, mp, strlen(mp)) == 0) {
+			base = basedir;
+			sharepath = NULL;
+		} else {
+			base = mp;
+		}
+		if (sharepath != NULL && sharepath[0] != '/') {
+			v->rel = talloc_strdup(d->ctx, sharepath);
+		} else if (strlen(base) < strlen(path)) {
+			v->rel = talloc_strdup(d->ctx, path + strlen(base));
+		} else {
+			v->rel = talloc_strdup(d->ctx, "");
+		}
+	}
+	if (v->dir == NULL || v->rel == NULL) {
+		return -ENOMEM;
+	}
+	v->dir = canon_or_tidy(d->ctx, v->dir);
+	v->rel = tidy_path(d->ctx, v->rel);
+	if (v->dir == NULL || v->rel == NULL) {
+		return -ENOMEM;
+	}
+	while (v->rel[0] == '/') {
+		v->rel++;
+	}
+	return 0;
+}
+
 static void check_shadow_copy2(struct doctor *d, const char *share,
 			       const char *vfs, const char *path,
 			       const struct rvss_volume *vol)
 {
 	int prvss = module_pos(vfs, "rvss");
 	int psc2 = module_pos(vfs, "shadow_copy2");
-	char *snapdir = NULL;
-	char *abs = NULL;
-	char *canon = NULL;
+	struct sc2_view v;
 
 	if (psc2 < 0) {
 		say(d, SEV_NOTE, "RVSS-D011", share,
@@ -268,30 +474,27 @@ static void check_shadow_copy2(struct doctor *d, const char *share,
 	} else {
 		say(d, SEV_OK, NULL, share, "shadow_copy2 listed after rvss");
 	}
-	if (param(d, share, "shadow:snapdir", &snapdir) != 0) {
+	if (vol == NULL || sc2_resolve(d, share, path, &v) != 0) {
 		return;
 	}
-	if (vol == NULL) {
-		return;
-	}
-	if (snapdir != NULL) {
-		abs = snapdir[0] == '/'
-			? snapdir
-			: talloc_asprintf(d->ctx, "%s/%s", path, snapdir);
-		canon = abs != NULL ? realpath(abs, NULL) : NULL;
-	}
-	if (snapdir == NULL ||
-	    strcmp(canon != NULL ? canon : abs, vol->store) != 0) {
+	if (v.dir == NULL || strcmp(v.dir, vol->store) != 0) {
 		say(d, SEV_PROBLEM, "RVSS-D009", share,
-		    "shadow:snapdir = %s but the rvss snapshot store is %s: "
-		    "Previous Versions will not find rvss snapshots; set "
-		    "'shadow:snapdir = %s'", snapdir != NULL ? snapdir :
-		    "(unset)", vol->store, vol->store);
+		    "shadow:snapdir = %s resolves to %s (%s) but the rvss "
+		    "snapshot store is %s: Previous Versions will not find "
+		    "rvss snapshots; set 'shadow:snapdir = %s'", v.snapdir,
+		    v.dir != NULL ? v.dir : "nothing",
+		    v.how != NULL ? v.how : "no such directory found",
+		    vol->store, vol->store);
+	} else if (strcmp(v.rel, vol->rel) != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D009", share,
+		    "shadow_copy2 expects the share at '%s' inside each "
+		    "snapshot, but rvss snapshots hold it at '%s': remove "
+		    "shadow:mountpoint, shadow:basedir and "
+		    "shadow:snapsharepath from the share", v.rel, vol->rel);
 	} else {
-		say(d, SEV_OK, NULL, share, "shadow:snapdir is the snapshot "
-		    "store");
+		say(d, SEV_OK, NULL, share, "shadow:snapdir = %s is the "
+		    "snapshot store", v.snapdir);
 	}
-	free(canon);
 }
 
 static void check_layout(struct doctor *d, const char *share,
@@ -537,8 +740,8 @@ int cmd_doctor(int argc, char **argv)
 		goto done;
 	}
 	if (d.json) {
-		fputs("{\"config\": ", stdout);
-		agent_json_string(stdout, d.conf);
+		fputc('{', stdout);
+		agent_json_member(stdout, "config", d.conf);
 		fputs(", \"checks\": [", stdout);
 	}
 	r = check_globals(&d);

@@ -46,18 +46,17 @@ static void print_json(struct rvss_record **recs, const struct rvss_fss_link *li
 		const struct rvss_fss_link *l = &links[i];
 
 		fputs(i > 0 ? ",\n {" : "\n {", stdout);
-		fputs("\"snapshot\": ", stdout);
-		agent_json_string(stdout, r->snapshot);
-		fputs(", \"name\": ", stdout);
-		agent_json_string(stdout, r->name);
-		fputs(", \"share\": ", stdout);
-		agent_json_string(stdout, r->share);
-		fputs(", \"base_path\": ", stdout);
-		agent_json_string(stdout, r->base_path);
-		fputs(", \"snap_path\": ", stdout);
-		agent_json_string(stdout, r->snap_path);
-		fputs(", \"source\": ", stdout);
-		agent_json_string(stdout, r->source);
+		agent_json_member(stdout, "snapshot", r->snapshot);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "name", r->name);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "share", r->share);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "base_path", r->base_path);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "snap_path", r->snap_path);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "source", r->source);
 		printf(", \"source_id\": %" PRIu64 ", \"snapshot_id\": %" PRIu64
 		       ", \"created\": %lld, \"created_utc\": \"%s\"",
 		       r->source_id, r->snapshot_id, (long long)r->created,
@@ -67,13 +66,15 @@ static void print_json(struct rvss_record **recs, const struct rvss_fss_link *li
 		       r->rw ? "rw" : "ro", r->sealed ? "true" : "false",
 		       rvss_record_state_name(r->state),
 		       r->state == RVSS_STATE_RETAINED ? "true" : "false");
-		printf(", \"fsrvp_state\": \"%s\", \"set_id\": ", fsrvp_state(l));
-		agent_json_string(stdout, l->found ? l->set_id : NULL);
-		fputs(", \"shadow_copy_id\": ", stdout);
-		agent_json_string(stdout, l->found ? l->sc_id : NULL);
-		fputs(", \"exposed_share\": ", stdout);
-		agent_json_string(stdout, l->found && l->exposed_share[0] != '\0'
-					  ? l->exposed_share : NULL);
+		printf(", \"fsrvp_state\": \"%s\", ", fsrvp_state(l));
+		agent_json_member(stdout, "set_id", l->found ? l->set_id : NULL);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "shadow_copy_id",
+				  l->found ? l->sc_id : NULL);
+		fputs(", ", stdout);
+		agent_json_member(stdout, "exposed_share",
+				  l->found && l->exposed_share[0] != '\0'
+				  ? l->exposed_share : NULL);
 		fputs("}", stdout);
 	}
 	fputs(n > 0 ? "\n]\n" : "]\n", stdout);

@@ -50,7 +50,13 @@ for s in "$@"; do
 	fi
 done
 
-# --- 2. the checks, JOBS at a time
+# --- 2. the checks, JOBS at a time; beside them, once, the fuzz smoke
+# (every libFuzzer target for 60 s on the host: the parsers do not depend on
+# the Samba release), niced so that it takes only an idle core
+fz_t0=$(date +%s)
+(nice -n 10 make fuzz-smoke >"$LOGS/fuzz-smoke.log" 2>&1; echo "$? $(elapsed "$fz_t0")" >"$LOGS/fuzz-smoke.rc") &
+fz_pid=$!
+
 install_check() {	# SUITE
 	local s=$1 stage=build/check-all/stage-$1 f so line
 	echo "== make install SUITE=$s DESTDIR=$stage"
@@ -119,6 +125,12 @@ while [ ${#pending[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	done
 done
 
+wait "$fz_pid"
+read -r fz_rc fz_s <"$LOGS/fuzz-smoke.rc"
+echo
+echo "================ fuzz smoke ($([ "$fz_rc" = 0 ] && echo passed || echo "FAILED, rc $fz_rc"), ${fz_s}s)"
+cat "$LOGS/fuzz-smoke.log"
+
 # --- 3. a module built for one point release under another's smbd
 pr_rc=skip
 if [ "${prep_rc[bookworm-backports]:-1}" = 0 ] && [ "${prep_rc[trixie]:-1}" = 0 ]; then
@@ -161,6 +173,13 @@ skip) echo "point-release: not run (needs bookworm-backports and trixie)" ;;
 *) printf '%-20s %-34s %-9s %9s %8ss  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - "$pr_s" FAILED
    failed=$((failed + 1)) ;;
 esac
+if [ "$fz_rc" = 0 ]; then
+	printf '%-20s %-34s %-9s %9s %8ss  %s\n' fuzz-smoke "(host, every target 60 s)" - - "$fz_s" passed
+	passed=$((passed + 1))
+else
+	printf '%-20s %-34s %-9s %9s %8ss  %s\n' fuzz-smoke "(host, every target 60 s)" - - "$fz_s" FAILED
+	failed=$((failed + 1))
+fi
 echo "check-all: $(elapsed "$t_all")s in all, logs in $LOGS"
 echo "suites: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -39,7 +39,7 @@ expect_rc 1 "$AGENT" check --json "$bad"
 json_valid
 json_eval 'd["qualifies"] is False and d["num_findings"] == len(d["findings"]) == 6'
 json_eval 'sorted(f["code"] for f in d["findings"]) == ["RVSS-L001","RVSS-L003","RVSS-L008","RVSS-L009","RVSS-L009","RVSS-L012"]'
-json_eval '"root\\xff.txt" in [f["path"] for f in d["findings"]]'
+json_eval '{"path": "root\ufffd.txt", "path_b64": "cm9vdP8udHh0"} in [{k: f[k] for k in ("path", "path_b64") if k in f} for f in d["findings"]]'
 
 echo "== --no-hardlink-check skips RVSS-L012 only"
 expect_rc 1 "$AGENT" check --json --no-hardlink-check "$bad"

@@ -37,6 +37,23 @@ static void test_snapname_round_trip(void **state)
 	}
 }
 
+/* Found by fuzz_snapname: time -1 has a name, which must parse back. */
+static void test_snapname_round_trip_minus_one(void **state)
+{
+	char buf[RVSS_SNAPNAME_LEN + 1];
+	time_t back = 0;
+
+	assert_int_equal(rvss_snapname_format((time_t)-1, buf), 0);
+	assert_string_equal(buf, "@GMT-1969.12.31-23.59.59");
+	assert_int_equal(rvss_snapname_parse(buf, &back), 0);
+	assert_int_equal(back, -1);
+	assert_true(rvss_snapname_valid(buf));
+	/* ... and an earlier negative time too */
+	assert_int_equal(rvss_snapname_parse("@GMT-1969.12.31-23.59.58", &back),
+			 0);
+	assert_int_equal(back, -2);
+}
+
 static void test_snapname_parse_rejects_shapes(void **state)
 {
 	const char *bad[] = {
@@ -87,6 +104,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapname_format_utc),
 		cmocka_unit_test(test_snapname_round_trip),
+		cmocka_unit_test(test_snapname_round_trip_minus_one),
 		cmocka_unit_test(test_snapname_parse_rejects_shapes),
 		cmocka_unit_test(test_snapname_parse_rejects_impossible_dates),
 		cmocka_unit_test(test_snapname_format_rejects_5_digit_years),
