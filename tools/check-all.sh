@@ -22,14 +22,14 @@ JOBS=${RVSS_CHECK_JOBS:-2}
 host=$(tools/suite.sh host-suite)
 export CI=${CI:-true}
 
-declare -A prep_rc prep_s check_rc check_s
+declare -A prep_rc=() prep_s=() check_rc=() check_s=()
 t_all=$(date +%s)
 
 elapsed() { echo $(($(date +%s) - $1)); }
 
 # --- 1. preparation, all suites at once
 echo "check-all: preparing $*"
-declare -A pid_of
+declare -A pid_of=()
 for s in "$@"; do
 	(
 		t0=$(date +%s)
@@ -97,7 +97,7 @@ pending=()
 for s in "$@"; do
 	[ "${prep_rc[$s]}" = 0 ] && pending+=("$s")
 done
-declare -A running
+declare -A running=()
 report() {	# SUITE
 	local s=$1
 	read -r check_rc[$s] check_s[$s] <"$LOGS/$s.check.rc"
