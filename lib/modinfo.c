@@ -49,9 +49,9 @@ int rvss_samba_version_parse(const char *s, unsigned *ret_major,
 			s++;
 		}
 	}
-	/* What may follow: end, a vendor suffix, a pre-release tag. */
-	if (*s != '\0' && *s != '-' && *s != '+' && *s != '~' && *s != ' ' &&
-	    *s != '\n') {
+	/* What may follow: nothing, a vendor suffix or a pre-release tag
+	 * ("4.25.0rc1", "4.25.0pre1-DEVELOPERBUILD"), never a fourth number. */
+	if (*s == '.') {
 		return -EINVAL;
 	}
 	*ret_major = v[0];

@@ -573,7 +573,8 @@ static struct vfs_fn_pointers vfs_rvss_fns = {
 #define RVSS_STR(x) RVSS_STR2(x)
 __attribute__((used))
 static const char vfs_rvss_build_info[] =
-	RVSS_MODINFO_PREFIX "samba=" SAMBA_VERSION_OFFICIAL_STRING
+	RVSS_MODINFO_PREFIX "samba=" RVSS_STR(SAMBA_VERSION_MAJOR) "."
+	RVSS_STR(SAMBA_VERSION_MINOR) "." RVSS_STR(SAMBA_VERSION_RELEASE)
 	";vfs_interface=" RVSS_STR(SMB_VFS_INTERFACE_VERSION)
 	";package=" RVSS_SAMBA_PACKAGE ";rvss=" RVSS_VERSION ";";
 

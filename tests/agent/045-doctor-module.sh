@@ -20,7 +20,8 @@ CONF
 echo "== the module built in this tree carries a record for this Samba"
 if [ -f "$BUILDDIR/rvss.so" ]; then
 	expect_rc 1 "$AGENT" doctor -s "$T/smb.conf" --module "$BUILDDIR/rvss.so"
-	out_has "ok      $BUILDDIR/rvss.so built for Samba $ver (VFS interface"
+	out_has "ok      $BUILDDIR/rvss.so built for Samba $major.$minor."
+	out_has "smbd is Samba $ver: same series"
 	out_lacks "RVSS-D012"
 	iface=$(sed -n 's/.*built for Samba [0-9.]* (VFS interface \([0-9]*\)).*/\1/p' "$T/out")
 	case $ver in

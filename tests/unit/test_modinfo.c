@@ -81,11 +81,17 @@ static void test_modinfo_samba_version(void **state)
 	assert_int_equal(c, 11);
 	assert_int_equal(rvss_samba_version_parse("4.17.12", &a, &b, &c), 0);
 	assert_int_equal(b, 17);
-	assert_int_equal(rvss_samba_version_parse("4.25.0rc1", &a, &b, &c), -EINVAL);
+	assert_int_equal(c, 12);
+	assert_int_equal(rvss_samba_version_parse("4.25.0rc1", &a, &b, &c), 0);
+	assert_int_equal(b, 25);
+	assert_int_equal(c, 0);
+	assert_int_equal(rvss_samba_version_parse("4.25.0pre1-DEVELOPERBUILD", &a, &b, &c), 0);
+	assert_int_equal(rvss_samba_version_parse("4.17.12.1", &a, &b, &c), -EINVAL);
+	assert_int_equal(rvss_samba_version_parse("4.17", &a, &b, &c), -EINVAL);
 	assert_int_equal(rvss_samba_version_parse("Version 4.x.1", &a, &b, &c), -EINVAL);
 	assert_int_equal(rvss_samba_version_parse("", &a, &b, &c), -EINVAL);
 	assert_int_equal(rvss_samba_version_parse(NULL, &a, &b, &c), -EINVAL);
-	assert_int_equal(b, 17);
+	assert_int_equal(b, 25); /* untouched by the refusals */
 }
 
 /* The record is found inside a binary, after a false start. */
