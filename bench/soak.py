@@ -37,7 +37,6 @@ import signal
 import struct
 import subprocess
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -650,31 +649,39 @@ def cmd_crash_iter(a):
     pids = rpcd_fsrvp_pids(a.smbd_pid, a.pid_dir)
     if len(pids) != 1:
         raise SoakError('expected one rpcd_fsrvp, found %r' % pids)
-    res = {}
-
-    def run():
-        t = time.perf_counter()
-        try:
-            res['r'] = victim[0](*victim[1:])
-        except Exception as e:
-            res['e'] = str(e)
-        res['ms'] = (time.perf_counter() - t) * 1000
-
-    th = threading.Thread(target=run)
     delay = random.uniform(0, a.max_delay_ms) / 1000.0
     out['delay_ms'] = round(delay * 1000, 2)
-    th.start()
-    time.sleep(delay)
-    done_before = 'r' in res or 'e' in res
-    os.kill(pids[0], signal.SIGKILL)
-    th.join(30)
-    out['call_ms'] = round(res.get('ms', -1), 2)
-    # inside: the call had not answered when the kill came
-    out['inside'] = not done_before and 'r' not in res
-    if 'r' in res:
-        out['hresult'] = res['r'].get('hresult_name')
-    if 'e' in res:
-        out['error'] = res['e'][:120]
+    # The killer is a process of its own: the Python binding holds the GIL
+    # during the whole blocking request, so a thread of ours could not
+    # wake up before the call had answered.
+    r_pipe, w_pipe = os.pipe()
+    killer = os.fork()
+    if killer == 0:
+        os.close(w_pipe)
+        os.read(r_pipe, 1)      # go: the call is about to be sent
+        time.sleep(delay)
+        try:
+            os.kill(pids[0], signal.SIGKILL)
+        except OSError:
+            pass
+        os._exit(0)
+    os.close(r_pipe)
+    t = time.perf_counter()
+    os.write(w_pipe, b'x')
+    os.close(w_pipe)
+    try:
+        res = victim[0](*victim[1:])
+        err = None
+    except Exception as e:
+        res, err = None, str(e)
+    out['call_ms'] = round((time.perf_counter() - t) * 1000, 2)
+    os.waitpid(killer, 0)
+    # inside: the call had not answered when the kill came (it failed)
+    out['inside'] = res is None
+    if res is not None:
+        out['hresult'] = res.get('hresult_name')
+    if err is not None:
+        out['error'] = err[:120]
     print(json.dumps(out), flush=True)
     return 0
 
