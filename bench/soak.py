@@ -373,6 +373,35 @@ def check_snapshot_log(snap, live_log, rel):
     return data.count(b'\n')
 
 
+SMB_EVERY = 0
+SMB_ARGS = None
+
+
+def smb_read_check(exposed, snap, rel):
+    """Read the writer's log through the exposed share with smbclient
+    (smbd and rvss's VFS functions on the exposed share at work) and
+    compare it with the snapshot's copy."""
+    import tempfile
+    name = exposed.replace('/', '\\').split('\\')[-1]
+    conf, port, user = SMB_ARGS
+    with tempfile.NamedTemporaryFile(prefix='soak-smb-') as tmp:
+        r = subprocess.run(['smbclient', '-s', conf, '-p', str(port),
+                            '//127.0.0.1/' + name, '-U', user, '-c',
+                            'get "%s" "%s"' % (rel.replace('/', '\\'),
+                                               tmp.name)],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise SoakError('smbclient get from %s: %s' %
+                            (name, (r.stdout + r.stderr)[-300:]))
+        with open(tmp.name, 'rb') as f:
+            got = f.read()
+    with open(os.path.join(snap, rel), 'rb') as f:
+        want = f.read()
+    if got != want:
+        raise SoakError('%s read over SMB from %s differs from the snapshot'
+                        % (rel, name))
+
+
 def one_cycle(c, share, rw, st, guard):
     """SetContext, Start, Add, Prepare, Commit, Expose, GetShareMapping,
     [check the snapshot], [RecoveryComplete], DeleteShareMapping.  Start
@@ -414,9 +443,14 @@ def one_cycle(c, share, rw, st, guard):
         if len(new) != 1:
             raise SoakError('commit of %s: %d new store entries %r' %
                             (share['name'], len(new), sorted(new)))
-        st['records_seen'] = check_snapshot_log(new.pop(), share['log'],
+        snap = new.pop()
+        st['records_seen'] = check_snapshot_log(snap, share['log'],
                                                 share['log_rel'])
         st['checked'] += 1
+        st['n'] = st.get('n', 0) + 1
+        if SMB_EVERY and st['n'] % SMB_EVERY == 0:
+            smb_read_check(m['exposed_share'], snap, share['log_rel'])
+            st['smb_reads'] = st.get('smb_reads', 0) + 1
     if rw:
         with CTX_LOCK:
             call(c, c.recovery_complete_shadow_copy_set, set_id)
@@ -427,8 +461,10 @@ CTX_LOCK = None
 
 
 def requester(idx, a, spec, n, counter, errq, finish, ctx_lock):
-    global CTX_LOCK
+    global CTX_LOCK, SMB_EVERY, SMB_ARGS
     CTX_LOCK = ctx_lock
+    SMB_EVERY = a.smb_every
+    SMB_ARGS = (a.conf, a.port, a.user)
     random.seed(a.seed * 1000 + idx)
     shares = []
     for sp in spec:
@@ -818,6 +854,8 @@ def main(argv=None):
     s.add_argument('--every', type=int, default=50)
     s.add_argument('--mode', choices=('mixed', 'ro'), default='mixed')
     s.add_argument('--same-second-guard', action='store_true')
+    s.add_argument('--smb-every', type=int, default=0,
+                   help='read the log over SMB every N checked cycles')
 
     m = sp.add_parser('sample')
     server(m)

@@ -15,7 +15,8 @@
 # SetContext (backup ro, or file_share_backup rw with auto-recovery, at
 # random), Start (retried while the other's set is in progress), Add,
 # Prepare, Commit, Expose, GetShareMapping, the snapshot's copy of the
-# writer's log checked, RecoveryComplete for rw, DeleteShareMapping.  A
+# writer's log checked (every 10th also read over SMB through the exposed
+# share), RecoveryComplete for rw, DeleteShareMapping.  A
 # writer appends checksummed records to a log in each share (50 a second,
 # fsync every 10) for the whole run.  Every RVSS_SOAK_EVERY cycles (50): fds
 # and VmRSS of smbd (main and its children), samba-dcerpcd and rpcd_fsrvp,
@@ -140,7 +141,7 @@ sleep 1
 step "phase 1: $CYCLES cycles, two requesters at once, a sample every $EVERY"
 t0=$(date +%s)
 soak_py soak --agent "$AGENT" --tag "soak (rvss)" --cycles "$CYCLES" \
-	--every "$EVERY" --mode mixed \
+	--every "$EVERY" --mode mixed --smb-every 10 \
 	--requester "soa:$FS/A/.rvss-snapshots:$FS/A/live/log.txt:$FS/A" \
 	--requester "sob:$FS/B/.rvss-snapshots:$FS/B/live/log.txt:$FS/B" \
 	2>>"$LOGS/soak.stderr" | tee "$OUT/soak.jsonl"
@@ -250,10 +251,12 @@ import json, sys
 for l in sys.stdin:
     d = json.loads(l)
     print("- requester %d on %s: %d ro + %d rw cycles, %d snapshots checked "
-          "against the live log (the last one held %d records), Start "
-          "refused %d times while the other requester had a set in progress"
+          "against the live log (the last one held %d records), %d of them "
+          "also read over SMB through the exposed share, Start refused %d "
+          "times while the other requester had a set in progress"
           % (d["requester"], d["shares"][0].split(":")[0], d["ro"], d["rw"],
-             d["checked"], d["records_seen"], d["busy"]))'
+             d["checked"], d["records_seen"], d.get("smb_reads", 0),
+             d["busy"]))'
 	sed 's/^/- /' "$OUT/summary.txt"
 	"$PY" "$BENCH_SRC/soak.py" report --warmup "$EVERY" "$OUT/soak.jsonl"
 	if [ "$SLOPE_CYCLES" -gt 0 ]; then
