@@ -16,7 +16,9 @@
  *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -80,6 +82,90 @@ static int unexpose(const char *conf, const char *share)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+/*
+ * Is an rpcd_fsrvp of this configuration running?  Every process whose
+ * executable is named rpcd_fsrvp counts, unless its command line names
+ * another smb.conf (samba-dcerpcd passes --configfile=... to its workers).
+ * Anything unreadable counts as running: the answer is only used to trust
+ * a srv_fss.tdb that no live process may still have sets for (gc.h).
+ */
+static bool rpcd_fsrvp_running(const char *conf)
+{
+	char *conf_real = conf != NULL ? realpath(conf, NULL) : NULL;
+	bool running = false;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (d == NULL || (conf != NULL && conf_real == NULL)) {
+		running = true;
+		goto done;
+	}
+	while (!running && (de = readdir(d)) != NULL) {
+		char path[300], buf[4096], comm[32] = "";
+		const char *other = NULL;
+		ssize_t len;
+		size_t i;
+		FILE *f;
+		int fd;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9') {
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "re");
+		if (f == NULL) {
+			continue; /* gone */
+		}
+		if (fgets(comm, sizeof(comm), f) == NULL) {
+			comm[0] = '\0';
+		}
+		fclose(f);
+		if (strcmp(comm, "rpcd_fsrvp\n") != 0) {
+			continue;
+		}
+		if (conf_real == NULL) {
+			running = true; /* Samba's default smb.conf: any */
+			break;
+		}
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			running = true;
+			break;
+		}
+		len = read(fd, buf, sizeof(buf) - 1);
+		(void)close(fd);
+		if (len <= 0) {
+			running = true;
+			break;
+		}
+		buf[len] = '\0';
+		for (i = 0; i < (size_t)len; i += strlen(buf + i) + 1) {
+			if (strncmp(buf + i, "--configfile=", 13) == 0) {
+				other = buf + i + 13;
+			} else if ((strcmp(buf + i, "-s") == 0 ||
+				    strcmp(buf + i, "--configfile") == 0) &&
+				   i + strlen(buf + i) + 1 < (size_t)len) {
+				other = buf + i + strlen(buf + i) + 1;
+			}
+		}
+		if (other == NULL) {
+			running = true; /* its default smb.conf: cannot tell */
+		} else {
+			char *other_real = realpath(other, NULL);
+
+			running = other_real == NULL || strcmp(other_real, conf_real) == 0;
+			free(other_real);
+		}
+	}
+done:
+	if (d != NULL) {
+		closedir(d);
+	}
+	free(conf_real);
+	return running;
+}
+
 static int parse_dur(const char *opt, const char *val, uint64_t *ret)
 {
 	if (rvss_parse_duration(val, ret) != 0) {
@@ -108,6 +194,7 @@ int cmd_gc(int argc, char **argv)
 	struct rvss_gc_item *items = NULL;
 	struct rvss_gc_dead_set *dead = NULL;
 	size_t n = 0, n_dead = 0, i, failed = 0, acted = 0, held = 0;
+	bool fss_empty = false;
 	const char *expose_opt = NULL;
 	char *seq = NULL, *workers = NULL, *why = NULL;
 	int rc = AGENT_EXIT_USAGE;
@@ -190,8 +277,16 @@ int cmd_gc(int argc, char **argv)
 	args.policy.now = time(NULL);
 	args.catalog_path = paths.catalog;
 	args.fss_state_path = paths.fss_state;
+	args.fss_writer_gone = !rpcd_fsrvp_running(paths.conf);
+	args.fss_read_as_empty = &fss_empty;
 
 	r = rvss_gc_run(ctx, &args, &items, &n, &dead, &n_dead);
+	if (fss_empty) {
+		printf("note: %s is not whole and no rpcd_fsrvp is running: a "
+		       "process killed while Samba stored it left it so, and "
+		       "Samba's next rpcd_fsrvp loads it as no sets; read as "
+		       "no sets\n", paths.fss_state);
+	}
 	if (r == -ENOENT) {
 		printf("no rvss snapshots (no catalog %s)\n", paths.catalog);
 		rc = AGENT_EXIT_OK;
