@@ -20,10 +20,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,27 +84,67 @@ static int unexpose(const char *conf, const char *share)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+/* 0 if the registry share exists, -ENOENT if not, else -errno. */
+static int share_exists(const char *conf, const char *share)
+{
+	const char *net = getenv("RVSS_NET") != NULL ? getenv("RVSS_NET") : "net";
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid < 0) {
+		return -errno;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0) {
+			(void)dup2(null, STDOUT_FILENO);
+			(void)dup2(null, STDERR_FILENO);
+		}
+		if (conf != NULL) {
+			execlp(net, net, "-s", conf, "conf", "showshare", share, (char *)NULL);
+		} else {
+			execlp(net, net, "conf", "showshare", share, (char *)NULL);
+		}
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0) {
+		return -errno;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+		return -EIO;
+	}
+	return WEXITSTATUS(status) == 0 ? 0 : -ENOENT;
+}
+
 /*
- * Is an rpcd_fsrvp of this configuration running?  Every process whose
- * executable is named rpcd_fsrvp counts, unless its command line names
- * another smb.conf (samba-dcerpcd passes --configfile=... to its workers).
- * Anything unreadable counts as running: the answer is only used to trust
- * a srv_fss.tdb that no live process may still have sets for (gc.h).
+ * Is an rpcd_fsrvp of this configuration running?  Every process named
+ * rpcd_fsrvp counts unless the smb.conf its command line names
+ * (samba-dcerpcd passes --configfile=... to its workers), looked up from
+ * that process's own root (a chroot, another mount namespace), is another
+ * file than @conf.  Anything that cannot be told counts as running: the
+ * answer is only used to trust a srv_fss.tdb that no live process may
+ * still hold sets for (gc.h).
  */
 static bool rpcd_fsrvp_running(const char *conf)
 {
-	char *conf_real = conf != NULL ? realpath(conf, NULL) : NULL;
+	struct stat conf_st;
 	bool running = false;
 	struct dirent *de;
-	DIR *d = opendir("/proc");
+	DIR *d = NULL;
 
-	if (d == NULL || (conf != NULL && conf_real == NULL)) {
-		running = true;
-		goto done;
+	if (conf == NULL || stat(conf, &conf_st) != 0) {
+		conf = NULL; /* Samba's default smb.conf: any rpcd_fsrvp counts */
+	}
+	d = opendir("/proc");
+	if (d == NULL) {
+		return true;
 	}
 	while (!running && (de = readdir(d)) != NULL) {
-		char path[300], buf[4096], comm[32] = "";
+		char path[PATH_MAX + 64], buf[4096], comm[32] = "";
 		const char *other = NULL;
+		struct stat other_st;
 		ssize_t len;
 		size_t i;
 		FILE *f;
@@ -123,20 +165,18 @@ static bool rpcd_fsrvp_running(const char *conf)
 		if (strcmp(comm, "rpcd_fsrvp\n") != 0) {
 			continue;
 		}
-		if (conf_real == NULL) {
-			running = true; /* Samba's default smb.conf: any */
+		running = true; /* unless shown to serve another smb.conf */
+		if (conf == NULL) {
 			break;
 		}
 		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			running = true;
 			break;
 		}
 		len = read(fd, buf, sizeof(buf) - 1);
 		(void)close(fd);
 		if (len <= 0) {
-			running = true;
 			break;
 		}
 		buf[len] = '\0';
@@ -149,20 +189,17 @@ static bool rpcd_fsrvp_running(const char *conf)
 				other = buf + i + strlen(buf + i) + 1;
 			}
 		}
-		if (other == NULL) {
-			running = true; /* its default smb.conf: cannot tell */
-		} else {
-			char *other_real = realpath(other, NULL);
-
-			running = other_real == NULL || strcmp(other_real, conf_real) == 0;
-			free(other_real);
+		if (other == NULL || other[0] != '/') {
+			break; /* its default smb.conf, or relative: cannot tell */
 		}
+		snprintf(path, sizeof(path), "/proc/%s/root%s", de->d_name, other);
+		if (stat(path, &other_st) != 0) {
+			break;
+		}
+		running = other_st.st_dev == conf_st.st_dev &&
+			  other_st.st_ino == conf_st.st_ino;
 	}
-done:
-	if (d != NULL) {
-		closedir(d);
-	}
-	free(conf_real);
+	closedir(d);
 	return running;
 }
 
@@ -330,6 +367,11 @@ int cmd_gc(int argc, char **argv)
 				printf("  would remove exposed share %s\n", it->link.exposed_share);
 			} else if (unexpose(paths.conf, it->link.exposed_share) == 0) {
 				printf("  removed exposed share %s\n", it->link.exposed_share);
+			} else if (share_exists(paths.conf, it->link.exposed_share) == -ENOENT) {
+				/* Samba's Delete removes the share before the
+				 * snapshot: a kill in between leaves the set */
+				printf("  exposed share %s already removed\n",
+				       it->link.exposed_share);
 			} else {
 				failed++;
 				printf("FAILED to remove exposed share %s (net conf delshare)\n",
