@@ -157,7 +157,8 @@ gc_until_quiet() {
 }
 
 n_commit=0 n_delete=0 in_commit=0 in_delete=0 orphans=0 lost=0 blocked=0
-gc_failed=0 leftover=0 not_ro=0 n_partial=0 partial_left=0 t_start=$(date +%s)
+gc_failed=0 leftover=0 not_ro=0 n_partial=0 partial_left=0 n_read_empty=0
+t_start=$(date +%s)
 : >"$OUT/crash.jsonl"
 for i in $(seq 1 "$ITER"); do
 	if [ $((RANDOM % 2)) = 0 ]; then op=commit; d=$D_COMMIT; else op=delete; d=$D_DELETE; fi
@@ -201,6 +202,10 @@ for i in $(seq 1 "$ITER"); do
 		esac
 	fi
 	[ "$GC_FAILED" = 1 ] && gc_failed=$((gc_failed + 1))
+	case $GC_OUT in
+	*"no rpcd_fsrvp is running"*) read_empty=1; n_read_empty=$((n_read_empty + 1)) ;;
+	*) read_empty=0 ;;
+	esac
 	chk=$(crash_py crash-check --base-subvols "$OUT/base-subvols.txt" \
 		--prev "$OUT/retained.prev" --retain-share ret --retain 3) ||
 		chk='{"orphans": ["(catalog unreadable)"], "lost": [], "retained": -1, "retained_not_ro": [], "other_records": []}'
@@ -214,13 +219,14 @@ import json, sys
 it, chk, ns = (json.loads(x) for x in sys.argv[1:4])
 it.update({"i": int(sys.argv[4]), "check": chk, "new_set": ns,
            "new_set_tries": int(sys.argv[5]), "unblock_s": int(sys.argv[6]),
-           "seconds": float(sys.argv[7]), "fss_state_partial": sys.argv[8] == "1"})
-print(json.dumps(it))' "$it" "$chk" "$ns" "$i" "$tries" "$unblock" "$secs" "$partial")
+           "seconds": float(sys.argv[7]), "fss_state_partial": sys.argv[8] == "1",
+           "fss_state_read_as_no_sets": sys.argv[9] == "1"})
+print(json.dumps(it))' "$it" "$chk" "$ns" "$i" "$tries" "$unblock" "$secs" "$partial" "$read_empty")
 	printf '%s\n' "$line" >>"$OUT/crash.jsonl"
 	printf '%3d %-6s %-3s %-3s delay %6s ms inside %-5s%s orphans %s lost %s retained %s new set %s (%s tries) %ss\n' \
 		"$i" "$op" "$([ -n "$rw" ] && echo rw || echo ro)" "$share" \
 		"$(jget "$it" delay_ms)" "$(jget "$it" inside)" \
-		"$([ "$partial" = 1 ] && echo " srv_fss.tdb-not-whole")" "$o" "$l" \
+		"$([ "$partial" = 1 ] && echo " srv_fss.tdb-not-whole")$([ "$read_empty" = 1 ] && echo " srv_fss.tdb-read-as-no-sets")" "$o" "$l" \
 		"$(jget "$chk" retained)" "$([ "$ok" = 1 ] && echo ok || echo BLOCKED)" \
 		"$tries" "$secs"
 	if [ "$o" != 0 ] || [ "$l" != 0 ] || [ "$ok" != 1 ]; then
@@ -244,7 +250,8 @@ step "totals"
 	echo "- retained backups lost: $lost (not read-only: $not_ro)"
 	echo "- blocked servers (no new set within 60 s): $blocked"
 	echo "- gc runs that failed: $gc_failed"
-	echo "- iterations whose kill left srv_fss.tdb not whole (gc refused until rpcd_fsrvp stored it again at the next FSRVP call): $n_partial; still not whole after the new set: $partial_left"
+	echo "- iterations whose kill left srv_fss.tdb not whole, read by gc as no sets (no rpcd_fsrvp running; Samba's next one loads it so): $n_read_empty"
+	echo "- iterations where gc refused a srv_fss.tdb that was not whole (until rpcd_fsrvp stored it again at the next FSRVP call): $n_partial; still not whole after the new set: $partial_left"
 	echo "- catalog records other than [ret]'s retained backups left after gc: $leftover (summed over iterations)"
 	echo "- live shares unchanged: $live_ok"
 	"$PY" -c '
