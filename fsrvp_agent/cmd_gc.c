@@ -16,12 +16,16 @@
  *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,6 +84,125 @@ static int unexpose(const char *conf, const char *share)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
+/* 0 if the registry share exists, -ENOENT if not, else -errno. */
+static int share_exists(const char *conf, const char *share)
+{
+	const char *net = getenv("RVSS_NET") != NULL ? getenv("RVSS_NET") : "net";
+	pid_t pid;
+	int status;
+
+	pid = fork();
+	if (pid < 0) {
+		return -errno;
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0) {
+			(void)dup2(null, STDOUT_FILENO);
+			(void)dup2(null, STDERR_FILENO);
+		}
+		if (conf != NULL) {
+			execlp(net, net, "-s", conf, "conf", "showshare", share, (char *)NULL);
+		} else {
+			execlp(net, net, "conf", "showshare", share, (char *)NULL);
+		}
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0) {
+		return -errno;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+		return -EIO;
+	}
+	return WEXITSTATUS(status) == 0 ? 0 : -ENOENT;
+}
+
+/*
+ * Is an rpcd_fsrvp of this configuration running?  Every process named
+ * rpcd_fsrvp counts unless the smb.conf its command line names
+ * (samba-dcerpcd passes --configfile=... to its workers), looked up from
+ * that process's own root (a chroot, another mount namespace), is another
+ * file than @conf.  Anything that cannot be told counts as running: the
+ * answer is only used to trust a srv_fss.tdb that no live process may
+ * still hold sets for (gc.h).
+ */
+static bool rpcd_fsrvp_running(const char *conf)
+{
+	struct stat conf_st;
+	bool running = false;
+	struct dirent *de;
+	DIR *d = NULL;
+
+	if (conf == NULL || stat(conf, &conf_st) != 0) {
+		conf = NULL; /* Samba's default smb.conf: any rpcd_fsrvp counts */
+	}
+	d = opendir("/proc");
+	if (d == NULL) {
+		return true;
+	}
+	while (!running && (de = readdir(d)) != NULL) {
+		char path[PATH_MAX + 64], buf[4096], comm[32] = "";
+		const char *other = NULL;
+		struct stat other_st;
+		ssize_t len;
+		size_t i;
+		FILE *f;
+		int fd;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9') {
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "re");
+		if (f == NULL) {
+			continue; /* gone */
+		}
+		if (fgets(comm, sizeof(comm), f) == NULL) {
+			comm[0] = '\0';
+		}
+		fclose(f);
+		if (strcmp(comm, "rpcd_fsrvp\n") != 0) {
+			continue;
+		}
+		running = true; /* unless shown to serve another smb.conf */
+		if (conf == NULL) {
+			break;
+		}
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			break;
+		}
+		len = read(fd, buf, sizeof(buf) - 1);
+		(void)close(fd);
+		if (len <= 0) {
+			break;
+		}
+		buf[len] = '\0';
+		for (i = 0; i < (size_t)len; i += strlen(buf + i) + 1) {
+			if (strncmp(buf + i, "--configfile=", 13) == 0) {
+				other = buf + i + 13;
+			} else if ((strcmp(buf + i, "-s") == 0 ||
+				    strcmp(buf + i, "--configfile") == 0) &&
+				   i + strlen(buf + i) + 1 < (size_t)len) {
+				other = buf + i + strlen(buf + i) + 1;
+			}
+		}
+		if (other == NULL || other[0] != '/') {
+			break; /* its default smb.conf, or relative: cannot tell */
+		}
+		snprintf(path, sizeof(path), "/proc/%s/root%s", de->d_name, other);
+		if (stat(path, &other_st) != 0) {
+			break;
+		}
+		running = other_st.st_dev == conf_st.st_dev &&
+			  other_st.st_ino == conf_st.st_ino;
+	}
+	closedir(d);
+	return running;
+}
+
 static int parse_dur(const char *opt, const char *val, uint64_t *ret)
 {
 	if (rvss_parse_duration(val, ret) != 0) {
@@ -108,6 +231,7 @@ int cmd_gc(int argc, char **argv)
 	struct rvss_gc_item *items = NULL;
 	struct rvss_gc_dead_set *dead = NULL;
 	size_t n = 0, n_dead = 0, i, failed = 0, acted = 0, held = 0;
+	bool fss_empty = false;
 	const char *expose_opt = NULL;
 	char *seq = NULL, *workers = NULL, *why = NULL;
 	int rc = AGENT_EXIT_USAGE;
@@ -190,8 +314,16 @@ int cmd_gc(int argc, char **argv)
 	args.policy.now = time(NULL);
 	args.catalog_path = paths.catalog;
 	args.fss_state_path = paths.fss_state;
+	args.fss_writer_gone = !rpcd_fsrvp_running(paths.conf);
+	args.fss_read_as_empty = &fss_empty;
 
 	r = rvss_gc_run(ctx, &args, &items, &n, &dead, &n_dead);
+	if (fss_empty) {
+		printf("note: %s is not whole and no rpcd_fsrvp is running: a "
+		       "process killed while Samba stored it left it so, and "
+		       "Samba's next rpcd_fsrvp loads it as no sets; read as "
+		       "no sets\n", paths.fss_state);
+	}
 	if (r == -ENOENT) {
 		printf("no rvss snapshots (no catalog %s)\n", paths.catalog);
 		rc = AGENT_EXIT_OK;
@@ -235,6 +367,11 @@ int cmd_gc(int argc, char **argv)
 				printf("  would remove exposed share %s\n", it->link.exposed_share);
 			} else if (unexpose(paths.conf, it->link.exposed_share) == 0) {
 				printf("  removed exposed share %s\n", it->link.exposed_share);
+			} else if (share_exists(paths.conf, it->link.exposed_share) == -ENOENT) {
+				/* Samba's Delete removes the share before the
+				 * snapshot: a kill in between leaves the set */
+				printf("  exposed share %s already removed\n",
+				       it->link.exposed_share);
 			} else {
 				failed++;
 				printf("FAILED to remove exposed share %s (net conf delshare)\n",

@@ -127,6 +127,12 @@ int rvss_gc_run(TALLOC_CTX *mem_ctx, const struct rvss_gc_args *args,
 					RVSS_FSS_READ_WAIT_MS, &st);
 	if (ret == -ENOENT) {
 		st = NULL; /* Samba never stored a set: no set is alive there */
+	} else if ((ret == -EAGAIN || ret == -EIO) && args->fss_writer_gone) {
+		/* left by a killed store; Samba loads it as no sets (gc.h) */
+		st = NULL;
+		if (args->fss_read_as_empty != NULL) {
+			*args->fss_read_as_empty = true;
+		}
 	} else if (ret != 0) {
 		goto done;
 	}

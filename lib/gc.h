@@ -24,6 +24,19 @@ struct rvss_gc_args {
 	bool repair_fss;
 	/** Only records of this source subvolume (NULL: all). */
 	const char *source;
+	/**
+	 * The caller has checked that no rpcd_fsrvp of this configuration
+	 * runs (never true inside rpcd_fsrvp).  A srv_fss.tdb that is then
+	 * still not whole (-EAGAIN) or cannot be opened read-only (-EIO: a
+	 * transaction to recover) is what a process killed inside Samba's
+	 * fss_state_store() left: it wipes the file and stores db_version
+	 * before its transaction.  Samba's next rpcd_fsrvp loads such a file
+	 * as no sets, and no process holds sets in memory, so it is read so
+	 * here too, instead of refusing the whole run.
+	 */
+	bool fss_writer_gone;
+	/** Out (optional): set when the state was read as no sets so. */
+	bool *fss_read_as_empty;
 };
 
 /** What happened to one record. */
