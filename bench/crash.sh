@@ -255,7 +255,7 @@ step "totals"
 	echo "- catalog records other than [ret]'s retained backups left after gc: $leftover (summed over iterations)"
 	echo "- live shares unchanged: $live_ok"
 	"$PY" -c '
-import json, sys
+import json, re, sys
 its = [json.loads(l) for l in open(sys.argv[1])]
 if its:
     u = sorted(i["unblock_s"] for i in its)
@@ -266,7 +266,9 @@ if its:
         ins = [i for i in its if i["op"] == op and i["inside"]]
         outc = {}
         for i in ins:
-            k = i.get("error", "")[:40] or i.get("hresult", "?")
+            e = i.get("error", "")
+            m = re.match(r"\((\d+),", e)
+            k = ("NTSTATUS 0x%08X" % int(m.group(1))) if m else (e[:40] or i.get("hresult", "?"))
             outc[k] = outc.get(k, 0) + 1
         if ins:
             print("- what the requester saw when killed inside %s: %s"
