@@ -27,34 +27,12 @@
 #include "catalog.h"
 #include "fss_state.h"
 #include "mountinfo.h"
+#include "reason.h"
 #include "reclaim.h"
 #include "snapname.h"
 #include "store.h"
 
 #define OPEN_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-
-static void set_reason(TALLOC_CTX *mem_ctx, char **ret_reason, const char *fmt, ...)
-	PRINTF_ATTRIBUTE(3, 4);
-
-static void set_reason(TALLOC_CTX *mem_ctx, char **ret_reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_reason == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	*ret_reason = talloc_vasprintf(mem_ctx, fmt, ap);
-	va_end(ap);
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		(void)close(*fd);
-		*fd = -1;
-	}
-}
 
 /* "a/b/c" -> "a/b" in place; "/a" -> "/". */
 static void strip_last(char *path)
@@ -122,13 +100,13 @@ static int find_subvol_root(TALLOC_CTX *mem_ctx, const char *canon,
 	}
 	if (stat(cur, &first) != 0) {
 		ret = -errno;
-		set_reason(mem_ctx, ret_reason, "cannot stat %s: %s", cur, strerror(-ret));
+		rvss_set_reason(mem_ctx, ret_reason, "cannot stat %s: %s", cur, strerror(-ret));
 		goto fail;
 	}
 	st = first;
 	for (;;) {
 		if (st.st_dev != first.st_dev) {
-			set_reason(mem_ctx, ret_reason,
+			rvss_set_reason(mem_ctx, ret_reason,
 				   "%s is on a mount of a directory inside a btrfs "
 				   "subvolume; its subvolume root is not reachable",
 				   canon);
@@ -140,14 +118,14 @@ static int find_subvol_root(TALLOC_CTX *mem_ctx, const char *canon,
 			return 0;
 		}
 		if (strcmp(cur, "/") == 0) {
-			set_reason(mem_ctx, ret_reason, "no subvolume root above %s", canon);
+			rvss_set_reason(mem_ctx, ret_reason, "no subvolume root above %s", canon);
 			ret = -EOPNOTSUPP;
 			goto fail;
 		}
 		strip_last(cur);
 		if (stat(cur, &st) != 0) {
 			ret = -errno;
-			set_reason(mem_ctx, ret_reason, "cannot stat %s: %s", cur, strerror(-ret));
+			rvss_set_reason(mem_ctx, ret_reason, "cannot stat %s: %s", cur, strerror(-ret));
 			goto fail;
 		}
 	}
@@ -174,7 +152,7 @@ static int resolve(TALLOC_CTX *mem_ctx, const char *share_path,
 		return -ENOMEM;
 	}
 	if (!rvss_snapshot_dir_valid(snapshot_dir)) {
-		set_reason(mem_ctx, ret_reason, "invalid snapshot dir '%s'",
+		rvss_set_reason(mem_ctx, ret_reason, "invalid snapshot dir '%s'",
 			   snapshot_dir != NULL ? snapshot_dir : "");
 		ret = -EINVAL;
 		goto done;
@@ -187,7 +165,7 @@ static int resolve(TALLOC_CTX *mem_ctx, const char *share_path,
 	canon = realpath(share_path, NULL);
 	if (canon == NULL) {
 		ret = -errno;
-		set_reason(mem_ctx, ret_reason, "cannot resolve %s: %s", share_path, strerror(-ret));
+		rvss_set_reason(mem_ctx, ret_reason, "cannot resolve %s: %s", share_path, strerror(-ret));
 		goto done;
 	}
 	vol->share_path = talloc_strdup(vol, canon);
@@ -199,12 +177,12 @@ static int resolve(TALLOC_CTX *mem_ctx, const char *share_path,
 	fd = open(vol->share_path, OPEN_DIR_FLAGS);
 	if (fd < 0) {
 		ret = -errno;
-		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->share_path, strerror(-ret));
+		rvss_set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->share_path, strerror(-ret));
 		goto done;
 	}
 	ret = rvss_btrfs_check_fd(fd);
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "%s is not on btrfs", vol->share_path);
+		rvss_set_reason(mem_ctx, ret_reason, "%s is not on btrfs", vol->share_path);
 		goto done;
 	}
 	ret = find_subvol_root(vol, vol->share_path, &vol->subvol_root, ret_reason);
@@ -225,7 +203,7 @@ static int resolve(TALLOC_CTX *mem_ctx, const char *share_path,
 	rootfd = open(vol->subvol_root, OPEN_DIR_FLAGS);
 	if (rootfd < 0) {
 		ret = -errno;
-		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->subvol_root, strerror(-ret));
+		rvss_set_reason(mem_ctx, ret_reason, "cannot open %s: %s", vol->subvol_root, strerror(-ret));
 		goto done;
 	}
 	ret = rvss_btrfs_is_subvolume_fd(rootfd);
@@ -235,7 +213,7 @@ static int resolve(TALLOC_CTX *mem_ctx, const char *share_path,
 		ret = -EOPNOTSUPP; /* replaced since the walk up */
 	}
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot read the subvolume id of %s: %s",
+		rvss_set_reason(mem_ctx, ret_reason, "cannot read the subvolume id of %s: %s",
 			   vol->subvol_root, strerror(-ret));
 		goto done;
 	}
@@ -256,8 +234,8 @@ static int resolve(TALLOC_CTX *mem_ctx, const char *share_path,
 	rootfd = -1;
 	ret = 0;
 done:
-	close_fd(&fd);
-	close_fd(&rootfd);
+	rvss_close_fd(&fd);
+	rvss_close_fd(&rootfd);
 	talloc_free(tmp);
 	return ret;
 }
@@ -270,7 +248,7 @@ int rvss_volume_resolve(TALLOC_CTX *mem_ctx, const char *share_path,
 	int ret;
 
 	ret = resolve(mem_ctx, share_path, snapshot_dir, ret_vol, &rootfd, ret_reason);
-	close_fd(&rootfd);
+	rvss_close_fd(&rootfd);
 	return ret;
 }
 
@@ -330,7 +308,7 @@ static int open_store(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 	ret = rvss_store_walk(mem_ctx, anchor, rel, n_lenient, flags, fsid, ret_fd,
 			      ret_reason);
 done:
-	close_fd(&anchor);
+	rvss_close_fd(&anchor);
 	talloc_free(tmp);
 	return ret;
 }
@@ -359,7 +337,7 @@ static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 	 */
 	ret = rvss_btrfs_children(tmp, rootfd, &kids, &n);
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot list subvolumes below %s: %s",
+		rvss_set_reason(mem_ctx, ret_reason, "cannot list subvolumes below %s: %s",
 			   vol->subvol_root, strerror(-ret));
 		goto done;
 	}
@@ -391,7 +369,7 @@ static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 		if (rvss_path_is_below(vol->store_base, abs_dir)) {
 			continue; /* the store itself, as a subvolume */
 		}
-		set_reason(mem_ctx, ret_reason,
+		rvss_set_reason(mem_ctx, ret_reason,
 			   "nested subvolume %s below share path %s would be "
 			   "missing from a snapshot", abs_dir, vol->share_path);
 		ret = -EXDEV;
@@ -401,11 +379,11 @@ static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 	/* Nothing crosses a mount point. */
 	ret = rvss_mounts_below(tmp, NULL, vol->share_path, &paths, &n);
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot read mount table: %s", strerror(-ret));
+		rvss_set_reason(mem_ctx, ret_reason, "cannot read mount table: %s", strerror(-ret));
 		goto done;
 	}
 	if (n > 0) {
-		set_reason(mem_ctx, ret_reason,
+		rvss_set_reason(mem_ctx, ret_reason,
 			   "mount point %s below share path %s would be missing "
 			   "from a snapshot", paths[0], vol->share_path);
 		ret = -EXDEV;
@@ -426,8 +404,8 @@ static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 		ret = 0;
 	}
 done:
-	close_fd(&wfd);
-	close_fd(&storefd);
+	rvss_close_fd(&wfd);
+	rvss_close_fd(&storefd);
 	talloc_free(tmp);
 	return ret;
 }
@@ -461,7 +439,7 @@ static int check(TALLOC_CTX *mem_ctx, const char *share_path,
 	rootfd = -1;
 	ret = 0;
 done:
-	close_fd(&rootfd);
+	rvss_close_fd(&rootfd);
 	talloc_free(tmp);
 	return ret;
 }
@@ -474,7 +452,7 @@ int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
 	int ret;
 
 	ret = check(mem_ctx, share_path, snapshot_dir, ret_vol, &rootfd, ret_reason);
-	close_fd(&rootfd);
+	rvss_close_fd(&rootfd);
 	return ret;
 }
 
@@ -521,14 +499,14 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	}
 	if (ret != 0) {
 		if (ret_reason != NULL && *ret_reason == NULL) {
-			set_reason(mem_ctx, ret_reason, "cannot open snapshot store %s: %s",
+			rvss_set_reason(mem_ctx, ret_reason, "cannot open snapshot store %s: %s",
 				   dir, strerror(-ret));
 		}
 		goto done;
 	}
 	ret = rvss_catalog_open(tmp, args->catalog_path, true, &cat);
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot open catalog %s: %s",
+		rvss_set_reason(mem_ctx, ret_reason, "cannot open catalog %s: %s",
 			   args->catalog_path, strerror(-ret));
 		goto done;
 	}
@@ -538,7 +516,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 
 		ret = rvss_snapname_format(t, name);
 		if (ret != 0) {
-			set_reason(mem_ctx, ret_reason, "time stamp %lld out of range", (long long)t);
+			rvss_set_reason(mem_ctx, ret_reason, "time stamp %lld out of range", (long long)t);
 			goto done;
 		}
 		TALLOC_FREE(rec);
@@ -576,7 +554,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 			continue;
 		}
 		if (ret != 0) {
-			set_reason(mem_ctx, ret_reason, "cannot write catalog record: %s",
+			rvss_set_reason(mem_ctx, ret_reason, "cannot write catalog record: %s",
 				   strerror(-ret));
 			goto done;
 		}
@@ -591,7 +569,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 			continue;
 		}
 		if (ret != 0) {
-			set_reason(mem_ctx, ret_reason, "cannot snapshot %s as %s: %s",
+			rvss_set_reason(mem_ctx, ret_reason, "cannot snapshot %s as %s: %s",
 				   vol->subvol_root, rec->snapshot, strerror(-ret));
 			(void)rvss_catalog_remove(cat, rec->snapshot);
 			goto done;
@@ -600,7 +578,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 		break;
 	}
 	if (!created) {
-		set_reason(mem_ctx, ret_reason, "no free snapshot name in %s within %d s of %lld",
+		rvss_set_reason(mem_ctx, ret_reason, "no free snapshot name in %s within %d s of %lld",
 			   dir, RVSS_SNAPNAME_MAX_TRIES, (long long)*tstamp);
 		ret = -EBUSY;
 		goto done;
@@ -618,7 +596,7 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 		ret = rvss_catalog_update(cat, rec);
 	}
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot record snapshot %s: %s",
+		rvss_set_reason(mem_ctx, ret_reason, "cannot record snapshot %s: %s",
 			   rec->snapshot, strerror(-ret));
 		if (rvss_btrfs_delete(storefd, name) == 0) {
 			(void)rvss_catalog_remove(cat, rec->snapshot);
@@ -641,9 +619,9 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	*tstamp = t;
 	ret = 0;
 done:
-	close_fd(&snapfd);
-	close_fd(&storefd);
-	close_fd(&rootfd);
+	rvss_close_fd(&snapfd);
+	rvss_close_fd(&storefd);
+	rvss_close_fd(&rootfd);
 	talloc_free(tmp);
 	return ret;
 }
@@ -698,7 +676,7 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 	}
 	ret = rvss_catalog_open(tmp, catalog_path, false, &cat);
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot open catalog %s (%s): %s refused",
+		rvss_set_reason(mem_ctx, ret_reason, "cannot open catalog %s (%s): %s refused",
 			   catalog_path, strerror(-ret), snap_path);
 		ret = -EPERM;
 		goto done;
@@ -709,22 +687,22 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 	ret = rvss_catalog_find_snap_path(cat, tmp, snap_path, &rec);
 	if (ret == -ENOENT && lstat(snap_path, &st) != 0 && errno == ENOENT) {
 		/* Already reclaimed: nothing is there to delete. */
-		set_reason(mem_ctx, ret_reason, "%s is already gone", snap_path);
+		rvss_set_reason(mem_ctx, ret_reason, "%s is already gone", snap_path);
 		ret = 0;
 		goto done;
 	}
 	if (ret == -ENOENT) {
-		set_reason(mem_ctx, ret_reason,
+		rvss_set_reason(mem_ctx, ret_reason,
 			   "%s was not created by rvss (no record): refused", snap_path);
 		ret = -EPERM;
 		goto done;
 	}
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot read catalog: %s", strerror(-ret));
+		rvss_set_reason(mem_ctx, ret_reason, "cannot read catalog: %s", strerror(-ret));
 		goto done;
 	}
 	if (base_path == NULL || strcmp(rec->base_path, base_path) != 0) {
-		set_reason(mem_ctx, ret_reason,
+		rvss_set_reason(mem_ctx, ret_reason,
 			   "%s was recorded for base path %s, not %s: refused",
 			   snap_path, rec->base_path, base_path != NULL ? base_path : "(null)");
 		ret = -EPERM;
@@ -732,7 +710,7 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 	}
 	ret = retain != NULL ? retainable(tmp, rec, retain->fss_state_path) : 0;
 	if (ret < 0) {
-		set_reason(mem_ctx, ret_reason,
+		rvss_set_reason(mem_ctx, ret_reason,
 			   "cannot read Samba's FSRVP state %s whole (%s): %s kept, "
 			   "not deleted", retain->fss_state_path, strerror(-ret),
 			   rec->snapshot);
@@ -741,7 +719,7 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 	if (ret == 1) {
 		ret = rvss_retain_record(cat, rec, retain->count, retain->age);
 		if (ret != 0) {
-			set_reason(mem_ctx, ret_reason, "cannot keep %s as a backup: %s",
+			rvss_set_reason(mem_ctx, ret_reason, "cannot keep %s as a backup: %s",
 				   rec->snapshot, strerror(-ret));
 		} else if (ret_retained != NULL) {
 			*ret_retained = true;

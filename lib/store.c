@@ -21,32 +21,10 @@
 #include "btrfs.h"
 #include "catalog.h"
 #include "mountinfo.h"
+#include "reason.h"
 #include "snapname.h"
 
 #define OPEN_DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-
-static void set_reason(TALLOC_CTX *mem_ctx, char **ret_reason, const char *fmt, ...)
-	PRINTF_ATTRIBUTE(3, 4);
-
-static void set_reason(TALLOC_CTX *mem_ctx, char **ret_reason, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_reason == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	*ret_reason = talloc_vasprintf(mem_ctx, fmt, ap);
-	va_end(ap);
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		(void)close(*fd);
-		*fd = -1;
-	}
-}
 
 /*
  * Open the directory @name (one component, or the path of a source
@@ -176,7 +154,7 @@ int rvss_store_walk(TALLOC_CTX *mem_ctx, int anchor_fd, const char *rel,
 			 * creating anything there. */
 			ret = check_fs(cur, fsid);
 			if (ret != 0) {
-				set_reason(mem_ctx, ret_reason,
+				rvss_set_reason(mem_ctx, ret_reason,
 					   "snapshot store directory %s would be made "
 					   "on another filesystem: %s", done_upto,
 					   strerror(-ret));
@@ -186,7 +164,7 @@ int rvss_store_walk(TALLOC_CTX *mem_ctx, int anchor_fd, const char *rel,
 			 * and shadow_copy2 lists it as the connected user. */
 			if (mkdirat(cur, comp, 0755) != 0 && errno != EEXIST) {
 				ret = -errno;
-				set_reason(mem_ctx, ret_reason,
+				rvss_set_reason(mem_ctx, ret_reason,
 					   "cannot create snapshot store directory %s: %s",
 					   done_upto, strerror(-ret));
 				goto done;
@@ -196,12 +174,12 @@ int rvss_store_walk(TALLOC_CTX *mem_ctx, int anchor_fd, const char *rel,
 		if (next < 0) {
 			ret = -errno;
 			if (ret == -ELOOP || ret == -ENOTDIR || ret == -EXDEV) {
-				set_reason(mem_ctx, ret_reason,
+				rvss_set_reason(mem_ctx, ret_reason,
 					   "snapshot store: %s is a symbolic link or "
 					   "not a directory: refused", done_upto);
 				ret = -RVSS_EUNTRUSTED;
 			} else {
-				set_reason(mem_ctx, ret_reason,
+				rvss_set_reason(mem_ctx, ret_reason,
 					   "snapshot store: cannot open %s: %s",
 					   done_upto, strerror(-ret));
 			}
@@ -212,7 +190,7 @@ int rvss_store_walk(TALLOC_CTX *mem_ctx, int anchor_fd, const char *rel,
 			goto done;
 		}
 		if (!trusted(&st, i < n_lenient)) {
-			set_reason(mem_ctx, ret_reason,
+			rvss_set_reason(mem_ctx, ret_reason,
 				   "snapshot store: %s is owned by uid %u, mode %04o: "
 				   "it must be a directory of root's that group "
 				   "and others cannot write; refused",
@@ -221,13 +199,13 @@ int rvss_store_walk(TALLOC_CTX *mem_ctx, int anchor_fd, const char *rel,
 			ret = -RVSS_EUNTRUSTED;
 			goto done;
 		}
-		close_fd(&cur);
+		rvss_close_fd(&cur);
 		cur = next;
 		next = -1;
 	}
 	ret = check_fs(cur, fsid);
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason,
+		rvss_set_reason(mem_ctx, ret_reason,
 			   "snapshot store %s is not on the snapshotted "
 			   "filesystem: %s", rel, strerror(-ret));
 		goto done;
@@ -236,8 +214,8 @@ int rvss_store_walk(TALLOC_CTX *mem_ctx, int anchor_fd, const char *rel,
 	cur = -1;
 	ret = 0;
 done:
-	close_fd(&next);
-	close_fd(&cur);
+	rvss_close_fd(&next);
+	rvss_close_fd(&cur);
 	talloc_free(tmp);
 	return ret;
 }
@@ -274,7 +252,7 @@ int rvss_store_open_record_dir(TALLOC_CTX *mem_ctx,
 	name = strrchr(rec->snapshot, '/');
 	if (name == NULL || name == rec->snapshot || rec->snapshot[0] != '/' ||
 	    strcmp(name + 1, rec->name) != 0 || !rvss_snapname_valid(name + 1)) {
-		set_reason(mem_ctx, ret_reason, "record %s has no rvss snapshot name",
+		rvss_set_reason(mem_ctx, ret_reason, "record %s has no rvss snapshot name",
 			   rec->snapshot);
 		ret = -EPERM;
 		goto done;
@@ -291,7 +269,7 @@ int rvss_store_open_record_dir(TALLOC_CTX *mem_ctx,
 		anchor = open_nofollow(AT_FDCWD, rec->source, 0);
 		if (anchor < 0) {
 			ret = -errno;
-			set_reason(mem_ctx, ret_reason, "cannot open %s: %s",
+			rvss_set_reason(mem_ctx, ret_reason, "cannot open %s: %s",
 				   rec->source, strerror(-ret));
 			goto done;
 		}
@@ -305,7 +283,7 @@ int rvss_store_open_record_dir(TALLOC_CTX *mem_ctx,
 			ret = -EPERM;
 		}
 		if (ret != 0) {
-			set_reason(mem_ctx, ret_reason,
+			rvss_set_reason(mem_ctx, ret_reason,
 				   "%s is no longer subvolume %" PRIu64 " that %s "
 				   "was taken of: refused", rec->source,
 				   rec->source_id, rec->snapshot);
@@ -336,7 +314,7 @@ int rvss_store_open_record_dir(TALLOC_CTX *mem_ctx,
 	ret = rvss_store_walk(mem_ctx, anchor, rel, n_lenient, 0, NULL, ret_dirfd,
 			      ret_reason);
 done:
-	close_fd(&anchor);
+	rvss_close_fd(&anchor);
 	talloc_free(tmp);
 	return ret;
 }
@@ -350,7 +328,7 @@ int rvss_store_open_snapshot(TALLOC_CTX *mem_ctx, int dirfd,
 	int ret;
 
 	if (rec->name == NULL || !rvss_snapname_valid(rec->name)) {
-		set_reason(mem_ctx, ret_reason, "record %s has no rvss snapshot name",
+		rvss_set_reason(mem_ctx, ret_reason, "record %s has no rvss snapshot name",
 			   rec->snapshot);
 		return -EPERM;
 	}
@@ -360,7 +338,7 @@ int rvss_store_open_snapshot(TALLOC_CTX *mem_ctx, int dirfd,
 		if (ret == -ELOOP || ret == -ENOTDIR) {
 			ret = -EPERM;
 		}
-		set_reason(mem_ctx, ret_reason, "cannot open %s: %s", rec->snapshot,
+		rvss_set_reason(mem_ctx, ret_reason, "cannot open %s: %s", rec->snapshot,
 			   strerror(-ret));
 		return ret;
 	}
@@ -371,16 +349,16 @@ int rvss_store_open_snapshot(TALLOC_CTX *mem_ctx, int dirfd,
 		ret = -EPERM;
 	}
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "%s is not a btrfs subvolume: refused",
+		rvss_set_reason(mem_ctx, ret_reason, "%s is not a btrfs subvolume: refused",
 			   rec->snapshot);
-		close_fd(&fd);
+		rvss_close_fd(&fd);
 		return -EPERM;
 	}
 	if (rec->snapshot_id != 0 ? id != rec->snapshot_id : id <= rec->source_id) {
-		set_reason(mem_ctx, ret_reason,
+		rvss_set_reason(mem_ctx, ret_reason,
 			   "%s is subvolume %" PRIu64 ", but rvss recorded %" PRIu64
 			   ": refused", rec->snapshot, id, rec->snapshot_id);
-		close_fd(&fd);
+		rvss_close_fd(&fd);
 		return -EPERM;
 	}
 	*ret_fd = fd;
@@ -404,7 +382,7 @@ int rvss_store_open_recorded(TALLOC_CTX *mem_ctx,
 					       ret_reason);
 	}
 	if (ret != 0) {
-		close_fd(&dirfd);
+		rvss_close_fd(&dirfd);
 		return ret;
 	}
 	if (ret_dirfd != NULL) {
@@ -415,8 +393,8 @@ int rvss_store_open_recorded(TALLOC_CTX *mem_ctx,
 		*ret_snapfd = snapfd;
 		snapfd = -1;
 	}
-	close_fd(&snapfd);
-	close_fd(&dirfd);
+	rvss_close_fd(&snapfd);
+	rvss_close_fd(&dirfd);
 	return 0;
 }
 
@@ -443,7 +421,7 @@ int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 	if (ret != 0) {
 		goto done;
 	}
-	close_fd(&fd);
+	rvss_close_fd(&fd);
 	upd = *rec;
 	upd.state = RVSS_STATE_DELETING;
 	upd.updated = time(NULL);
@@ -451,20 +429,20 @@ int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 	 * (retained, sealed) or removed since @rec was read is left alone. */
 	ret = rvss_catalog_replace(cat, rec, &upd);
 	if (ret == -ESTALE || ret == -ENOENT) {
-		set_reason(mem_ctx, ret_reason, "the record of %s changed or went away "
+		rvss_set_reason(mem_ctx, ret_reason, "the record of %s changed or went away "
 			   "meanwhile (another process acted on it): left alone",
 			   rec->snapshot);
 		ret = -ESTALE;
 		goto done;
 	}
 	if (ret != 0) {
-		set_reason(mem_ctx, ret_reason, "cannot update catalog: %s", strerror(-ret));
+		rvss_set_reason(mem_ctx, ret_reason, "cannot update catalog: %s", strerror(-ret));
 		goto done;
 	}
 	/* By the id just checked, never by the name again. */
 	ret = rvss_btrfs_delete_id(dirfd, id);
 	if (ret != 0 && ret != -ENOENT) {
-		set_reason(mem_ctx, ret_reason, "cannot delete subvolume %s (id %" PRIu64
+		rvss_set_reason(mem_ctx, ret_reason, "cannot delete subvolume %s (id %" PRIu64
 			   "): %s", rec->snapshot, id, strerror(-ret));
 		goto done;
 	}
@@ -473,7 +451,7 @@ int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 		ret = 0;
 	}
 done:
-	close_fd(&fd);
-	close_fd(&dirfd);
+	rvss_close_fd(&fd);
+	rvss_close_fd(&dirfd);
 	return ret;
 }
