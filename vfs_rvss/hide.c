@@ -208,15 +208,32 @@ int vfs_rvss_fstatat(vfs_handle_struct *handle, const struct files_struct *dirfs
 	return SMB_VFS_NEXT_FSTATAT(handle, dirfsp, smb_fname, sbuf, flags);
 }
 
+/*
+ * May a client create, remove or rename @smb_fname?  0, or the errno to
+ * fail with: @hidden_errno for the store (or a name on the way to it),
+ * EROFS once the shadow copy this share exposes is sealed.
+ */
+static int refuse_change(vfs_handle_struct *handle,
+			 const struct files_struct *dirfsp,
+			 const struct smb_filename *smb_fname, int hidden_errno)
+{
+	if (hidden(handle, dirfsp, smb_fname)) {
+		return hidden_errno;
+	}
+	if (vfs_rvss_refuse_write(handle)) {
+		return EROFS;
+	}
+	return 0;
+}
+
 int vfs_rvss_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 		     const struct smb_filename *smb_fname, mode_t mode)
 {
-	if (hidden(handle, dirfsp, smb_fname)) {
-		errno = EACCES;
-		return -1;
-	}
-	if (vfs_rvss_refuse_write(handle)) {
-		errno = EROFS;
+	int ret;
+
+	ret = refuse_change(handle, dirfsp, smb_fname, EACCES);
+	if (ret != 0) {
+		errno = ret;
 		return -1;
 	}
 	return SMB_VFS_NEXT_MKDIRAT(handle, dirfsp, smb_fname, mode);
@@ -225,12 +242,11 @@ int vfs_rvss_mkdirat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 int vfs_rvss_unlinkat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 		      const struct smb_filename *smb_fname, int flags)
 {
-	if (hidden(handle, dirfsp, smb_fname)) {
-		errno = ENOENT;
-		return -1;
-	}
-	if (vfs_rvss_refuse_write(handle)) {
-		errno = EROFS;
+	int ret;
+
+	ret = refuse_change(handle, dirfsp, smb_fname, ENOENT);
+	if (ret != 0) {
+		errno = ret;
 		return -1;
 	}
 	return SMB_VFS_NEXT_UNLINKAT(handle, dirfsp, smb_fname, flags);
@@ -238,16 +254,15 @@ int vfs_rvss_unlinkat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 
 int vfs_rvss_renameat(vfs_handle_struct *handle, RVSS_RENAMEAT_ARGS)
 {
+	int ret;
+
 	if (hidden(handle, srcfsp, src)) {
 		errno = ENOENT;
 		return -1;
 	}
-	if (hidden(handle, dstfsp, dst)) {
-		errno = EACCES;
-		return -1;
-	}
-	if (vfs_rvss_refuse_write(handle)) {
-		errno = EROFS;
+	ret = refuse_change(handle, dstfsp, dst, EACCES);
+	if (ret != 0) {
+		errno = ret;
 		return -1;
 	}
 	return RVSS_RENAMEAT_NEXT(handle);
@@ -258,17 +273,16 @@ int vfs_rvss_linkat(vfs_handle_struct *handle, struct files_struct *srcfsp,
 		    struct files_struct *dstfsp,
 		    const struct smb_filename *new_smb_fname, int flags)
 {
+	int ret;
+
 	if (hidden(handle, srcfsp, old_smb_fname)) {
 		errno = ENOENT;
 		return -1;
 	}
 	/* A hard link under the store's name would fail every Commit. */
-	if (hidden(handle, dstfsp, new_smb_fname)) {
-		errno = EACCES;
-		return -1;
-	}
-	if (vfs_rvss_refuse_write(handle)) {
-		errno = EROFS;
+	ret = refuse_change(handle, dstfsp, new_smb_fname, EACCES);
+	if (ret != 0) {
+		errno = ret;
 		return -1;
 	}
 	return SMB_VFS_NEXT_LINKAT(handle, srcfsp, old_smb_fname, dstfsp,
@@ -280,12 +294,11 @@ int vfs_rvss_symlinkat(vfs_handle_struct *handle,
 		       struct files_struct *dirfsp,
 		       const struct smb_filename *new_smb_fname)
 {
-	if (hidden(handle, dirfsp, new_smb_fname)) {
-		errno = EACCES;
-		return -1;
-	}
-	if (vfs_rvss_refuse_write(handle)) {
-		errno = EROFS;
+	int ret;
+
+	ret = refuse_change(handle, dirfsp, new_smb_fname, EACCES);
+	if (ret != 0) {
+		errno = ret;
 		return -1;
 	}
 	return SMB_VFS_NEXT_SYMLINKAT(handle, link_contents, dirfsp, new_smb_fname);
@@ -295,12 +308,11 @@ int vfs_rvss_mknodat(vfs_handle_struct *handle, struct files_struct *dirfsp,
 		     const struct smb_filename *smb_fname, mode_t mode,
 		     SMB_DEV_T dev)
 {
-	if (hidden(handle, dirfsp, smb_fname)) {
-		errno = EACCES;
-		return -1;
-	}
-	if (vfs_rvss_refuse_write(handle)) {
-		errno = EROFS;
+	int ret;
+
+	ret = refuse_change(handle, dirfsp, smb_fname, EACCES);
+	if (ret != 0) {
+		errno = ret;
 		return -1;
 	}
 	return SMB_VFS_NEXT_MKNODAT(handle, dirfsp, smb_fname, mode, dev);
