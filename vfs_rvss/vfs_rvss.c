@@ -372,6 +372,7 @@ static bool layout_ok(struct vfs_rvss_config *cfg, const char *path)
 	opts.max_depth = cfg->check_depth;
 	opts.skip_paths = cfg->hide_rel != NULL ? skip : NULL;
 	opts.share_name = cfg->share;
+	opts.include_subvolumes = cfg->nested == RVSS_NESTED_INCLUDE;
 	opts.deadline_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec +
 			   cfg->check_timeout * 1000000000ULL;
 	opts.threads = 1;
