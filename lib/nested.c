@@ -92,6 +92,23 @@ static int open_subvol(int dirfd, const char *rel, uint64_t id)
 	return fd;
 }
 
+/* Open the snapshot @rel of the copy @topfd (a subvolume root). */
+static int open_subvol_in_copy(int topfd, const char *rel)
+{
+	int fd, ret;
+
+	fd = open_path(topfd, rel);
+	if (fd < 0) {
+		return fd;
+	}
+	ret = rvss_btrfs_is_subvolume_fd(fd);
+	if (ret != 1) {
+		(void)close(fd);
+		return ret == 0 ? -ESTALE : ret;
+	}
+	return fd;
+}
+
 static char *join3(TALLOC_CTX *mem_ctx, const char *a, const char *b, const char *c)
 {
 	char *s = talloc_strdup(mem_ctx, "");
@@ -357,6 +374,30 @@ static void drop_tree(int dirfd, int topfd)
 	(void)rvss_btrfs_delete_id(dirfd, id);
 }
 
+/* The parents of the tree just made read-only, deepest first, the top
+ * last (the leaves were made read-only). */
+static int seal_parents(int topfd, const struct rvss_nested_sub *subs, size_t n)
+{
+	size_t k;
+	int ret = 0;
+
+	for (k = n; k > 0 && ret == 0; k--) {
+		const struct rvss_nested_sub *sub = &subs[k - 1];
+		int fd;
+
+		if (!sub->has_children) {
+			continue;
+		}
+		fd = open_subvol_in_copy(topfd, sub->rel);
+		if (fd < 0) {
+			return fd;
+		}
+		ret = rvss_btrfs_set_read_only(fd, true);
+		(void)close(fd);
+	}
+	return ret == 0 ? rvss_btrfs_set_read_only(topfd, true) : ret;
+}
+
 int rvss_nested_snapshot(TALLOC_CTX *mem_ctx, int rootfd, int dirfd,
 			 const char *name, bool read_only,
 			 const struct rvss_nested_sub *subs, size_t n,
@@ -390,7 +431,7 @@ int rvss_nested_snapshot(TALLOC_CTX *mem_ctx, int rootfd, int dirfd,
 		}
 	}
 	if (read_only) {
-		ret = rvss_nested_set_read_only(topfd, true, NULL);
+		ret = seal_parents(topfd, subs, n);
 		if (ret != 0) {
 			rvss_set_reason(mem_ctx, ret_reason, "cannot make the copy "
 					"%s read-only: %s", name, strerror(-ret));
