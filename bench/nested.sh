@@ -41,6 +41,7 @@ rvss_init "$@"
 
 OUT=$RVSS_NESTED_OUT
 PY=/usr/bin/python3
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 COUNTS=${RVSS_NESTED_COUNTS:-"0 1 10 100"}
 CYCLES=${RVSS_NESTED_CYCLES:-20}
 SNAPS=${RVSS_NESTED_SNAPS:-10}
@@ -116,9 +117,10 @@ for k in $COUNTS; do
 done
 
 step "figures"
-"$PY" - "$OUT" "$(nproc)" "$(uname -r)" <<-'EOF' | tee "$OUT/nested.txt"
+"$PY" - "$OUT" "$(nproc)" "$(uname -r)" "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+	<<-'EOF' | tee "$OUT/nested.txt"
 import json, statistics, sys
-out, nproc, kernel = sys.argv[1:4]
+out, nproc, kernel, load0, load1 = sys.argv[1:6]
 def med(xs):
     return statistics.median(xs) if xs else float('nan')
 fs = {}
@@ -138,7 +140,9 @@ with open('%s/core.txt' % out) as f:
             core.setdefault((what, int(k)), []).append(float(v) / 1000)
 ks = sorted(subs)
 print('Commit of a share with K nested subvolumes (rvss:nested subvolumes = include);')
-print('medians in ms; %d CPUs, kernel %s.' % (int(nproc), kernel))
+print('medians in ms; %d CPUs, kernel %s; load average %s at start, %s at end'
+      ' (other work on the machine shows in every figure).' % (
+          int(nproc), kernel, load0, load1))
 print()
 print('| K nested | snapshots | FSRVP Commit ro | FSRVP Commit rw | rvss_snap_create ro | bare ioctls | create / ioctls | per nested subvolume (create) |')
 print('|---|---|---|---|---|---|---|---|')

@@ -9,7 +9,8 @@
 #           whole tree took; vms's own backup is not copied (an empty
 #           placeholder); delete leaves no subvolume.
 #   rw set: writable at every level, writes land in the copy, not the live
-#           share; recovery, delete: no subvolume left.
+#           share; after recovery the first read seals every level
+#           read-only; delete: no subvolume left.
 #   retain: a retained tree is one copy (one `list` entry); its nested
 #           files are Previous Versions (shadow_copy2) and restorable
 #           (fsrvp_agent restore); gc prunes the whole tree.
@@ -128,6 +129,11 @@ assert_eq written-in-copy "$(smb_get "${EXPOSED[0]}" vms/db/logs/log.txt)" "writ
 assert_file_content "$VOL/vms/db/logs/log.txt" "log-1"
 out=$(rpc "fss_recovery_complete $SET_ID")
 assert_contains "$out" "marked recovery complete" "recovery"
+# the requester's next read seals the copy: every level read-only
+assert_eq vm "$(smb_get "${EXPOSED[0]}" vms/vm.txt)" "read after recovery"
+levels=$(snapshot_levels "$SNAP")
+printf '%s\n' "$levels"
+assert_eq 4 "$(grep -c ' ro=true$' <<<"$levels")" "sealed levels of the copy"
 fss_delete_ok vol "$SET_ID" "${SC_IDS[0]}"
 assert_subvols "$SUBVOLS0" "no subvolume left after delete (rw)"
 assert_eq "$LIVE_SUM" "$(nested_sum "$VOL")" "live share"
