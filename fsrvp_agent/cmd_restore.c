@@ -45,6 +45,7 @@
 #include "catalog.h"
 #include "commands.h"
 #include "mountinfo.h"
+#include "nested.h"
 #include "state.h"
 #include "store.h"
 
@@ -202,6 +203,26 @@ static int open_source(TALLOC_CTX *mem_ctx, const struct rvss_record *rec,
 					      "read-only snapshots", rec->snapshot);
 		ret = -EPERM;
 		goto done;
+	}
+	/* a tree of snapshots (rvss:nested subvolumes): all of it */
+	if (ret == 0) {
+		char *writable = NULL;
+
+		ret = rvss_nested_all_read_only(mem_ctx, snapfd, &writable);
+		if (ret != 0) {
+			*ret_reason = talloc_asprintf(mem_ctx, "cannot list the "
+						      "subvolumes inside %s: %s",
+						      rec->snapshot, strerror(-ret));
+			goto done;
+		}
+		if (writable != NULL) {
+			*ret_reason = talloc_asprintf(mem_ctx, "%s/%s inside the "
+						      "snapshot is writable: restore "
+						      "reads only read-only snapshots",
+						      rec->snapshot, writable);
+			ret = -EPERM;
+			goto done;
+		}
 	}
 	while (*rel == '/') {
 		rel++;

@@ -499,6 +499,39 @@ done:
 	return ret;
 }
 
+int rvss_nested_all_read_only(TALLOC_CTX *mem_ctx, int topfd,
+			      char **ret_writable)
+{
+	TALLOC_CTX *tmp = talloc_new(NULL);
+	struct rvss_nested_sub *subs = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	if (tmp == NULL) {
+		return -ENOMEM;
+	}
+	*ret_writable = NULL;
+	ret = rvss_nested_find(tmp, topfd, NULL, &subs, &n, NULL);
+	for (i = 0; i < n && ret == 0; i++) {
+		bool ro = false;
+		int fd = open_subvol(topfd, subs[i].rel, subs[i].id);
+
+		if (fd < 0) {
+			ret = fd;
+			break;
+		}
+		ret = rvss_btrfs_get_read_only(fd, &ro);
+		(void)close(fd);
+		if (ret == 0 && !ro) {
+			*ret_writable = talloc_strdup(mem_ctx, subs[i].rel);
+			ret = *ret_writable == NULL ? -ENOMEM : 0;
+			break;
+		}
+	}
+	talloc_free(tmp);
+	return ret;
+}
+
 int rvss_nested_prepare_delete(int topfd)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);

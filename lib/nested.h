@@ -100,6 +100,16 @@ int rvss_nested_snapshot(TALLOC_CTX *mem_ctx, int rootfd, int dirfd,
 int rvss_nested_set_read_only(int topfd, bool read_only, size_t *ret_nested);
 
 /**
+ * @brief Is every subvolume inside @topfd read-only (the top not
+ * included)?  For a reader that must not read a changing copy.
+ * @param[out] ret_writable  the first writable one, relative to the top
+ *                           (NULL when all are read-only).
+ * @return 0; -errno.
+ */
+int rvss_nested_all_read_only(TALLOC_CTX *mem_ctx, int topfd,
+			      char **ret_writable);
+
+/**
  * @brief Make a tree of snapshots deletable: btrfs refuses to remove a
  * subvolume from a read-only one (EROFS), so every subvolume of the tree
  * @topfd that holds others is made writable first.  Nothing is done for a

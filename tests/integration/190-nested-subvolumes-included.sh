@@ -13,7 +13,8 @@
 #           read-only; delete: no subvolume left.
 #   retain: a retained tree is one copy (one `list` entry); its nested
 #           files are Previous Versions (shadow_copy2) and restorable
-#           (fsrvp_agent restore); gc prunes the whole tree.
+#           (fsrvp_agent restore; refused while a snapshot inside the
+#           copy is writable); gc prunes the whole tree.
 #   kill -9 of rpcd_fsrvp in the middle of a Commit of a 3-level tree of
 #           124 subvolumes (the kill comes once the top and some children
 #           exist): `fsrvp_agent gc` leaves no subvolume behind, and a new
@@ -160,6 +161,15 @@ agent restore "$VOL/.rvss-snapshots/$T/vms/db" "$VOL/db-restored" ||
 	fail "restore of a nested subvolume's tree"
 assert_eq "$(nested_sum "$VOL/vms/db")" "$(nested_sum "$VOL/db-restored")" "restored tree"
 rm -rf "$VOL/db-restored"
+# a copy with a writable snapshot inside is not read from
+btrfs property set -ts "$VOL/.rvss-snapshots/$T/vms/db" ro false ||
+	fail "clear ro of a nested snapshot"
+if out=$(agent restore "$VOL/.rvss-snapshots/$T/top.txt" "$VOL/top-restored.txt"); then
+	fail "restore read from a copy with a writable nested snapshot"
+fi
+assert_contains "$out" "vms/db inside the snapshot is writable" "restore's refusal"
+btrfs property set -ts "$VOL/.rvss-snapshots/$T/vms/db" ro true ||
+	fail "set ro of a nested snapshot"
 assert_eq "$LIVE_SUM" "$(nested_sum "$VOL")" "live share after the restores"
 step "retain = 1: a second retained tree; gc prunes the first whole"
 create_expose backup ro keep >/dev/null
