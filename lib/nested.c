@@ -214,6 +214,16 @@ static int find_below(struct finder *f, int fd, const char *prefix, bool top)
 		size_t me;
 		int cfd;
 
+		/* Its directory first: a store of a thousand retained
+		 * snapshots is skipped without naming each of them. */
+		rel = join3(tmp, prefix, kids[i].dir, NULL);
+		if (rel == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+		if (left_out(f, rel, kids[i].dir, top)) {
+			continue;
+		}
 		ret = rvss_btrfs_child_name(tmp, fd, &kids[i], &name);
 		if (ret != 0) {
 			rvss_set_reason(f->mem_ctx, f->ret_reason,
