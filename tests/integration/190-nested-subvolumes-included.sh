@@ -2,7 +2,8 @@
 # rvss:nested subvolumes = include (issue 12 items 1 and 4): a share whose
 # subvolume holds three levels of nested subvolumes (vms, vms/db,
 # vms/db/logs; files in each, and vms holding a backup of its own in its
-# store) is refused by default and supported with include.
+# store) is refused by default and supported with include (a mount point
+# below it is still refused).
 #   ro set: the exposed copy, read over SMB (smbclient mget), has every file
 #           of the live share at Commit, nested ones included; each level
 #           is its own read-only snapshot; rpcd_fsrvp logs the time the
@@ -92,6 +93,14 @@ smbd_start
 step "default (refuse): not supported; include: supported"
 assert_path_refused refused "$FSRVP_E_NOT_SUPPORTED"
 samba_log_grep "nested subvolume $VOL/vms below share path" || fail "no reason logged for the refusal"
+assert_path_supported vol
+# a mount point below is still refused with include
+mount_tmpfs "$VOL/vms/db/iso"
+assert_path_refused vol "$FSRVP_E_NOT_SUPPORTED"
+samba_log_grep "mount point $VOL/vms/db/iso below share path" ||
+	fail "no reason logged for the mount point"
+umount "$VOL/vms/db/iso" || fail "umount $VOL/vms/db/iso"
+rmdir "$VOL/vms/db/iso"
 assert_path_supported vol
 
 step "ro set: the exposed copy over SMB equals the live share at Commit"
