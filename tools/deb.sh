@@ -12,11 +12,14 @@
 #                              remove, purge
 #   tools/deb.sh check SUITE   both, with their wall times
 #
-# The version is wscript's VERSION plus the suite's tag (+deb12, +deb12bpo,
-# +deb13, +deb13bpo, +deb14): each suite's build is made for another Samba
-# series and so is another package version.  debian/changelog is written
-# into the build copy (build/deb/SUITE/rvss-VERSION/), never into the
-# checkout.
+# The version is wscript's VERSION plus the suite's tag: +deb12 (bookworm),
+# +deb13~bpo12+1 (bookworm-backports), +deb13 (trixie), +deb14~bpo13+1
+# (trixie-backports), +deb14 (forky): each suite's build is made for another
+# Samba series and so is another package version; a backport is versioned as
+# Debian's backports are (the next release's version, ~bpoN+1: lintian
+# requires it), so the versions rise along the upgrade path.
+# debian/changelog is written into the build copy
+# (build/deb/SUITE/rvss-VERSION/), never into the checkout.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,14 +30,14 @@ die() {
 	exit 2
 }
 
-[ $# -ge 2 ] || { sed -n '2,21p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,/^set -e/p' "$0" | sed '$d' >&2; exit 2; }
 action=$1 suite=$2
 host=$(tools/suite.sh host-suite)
 case $suite in
 bookworm) tag=deb12 ;;
-bookworm-backports) tag=deb12bpo ;;
+bookworm-backports) tag=deb13~bpo12+1 ;;
 trixie) tag=deb13 ;;
-trixie-backports) tag=deb13bpo ;;
+trixie-backports) tag=deb14~bpo13+1 ;;
 forky) tag=deb14 ;;
 *) die "unknown suite '$suite'" ;;
 esac
