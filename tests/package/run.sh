@@ -83,6 +83,14 @@ dpkg -L samba-vfs-rvss | grep -q '/systemd/system/rvss-gc.service$' ||
 	fail "rvss-gc.timer is not enabled (no timers.target.wants link)"
 echo "ok: $moddir/rvss.so, /usr/bin/fsrvp_agent, $unit (enabled)"
 
+step "the timer's job on the fresh install (no systemd here: its ExecStart)"
+service=$(dpkg -L samba-vfs-rvss | grep '/systemd/system/rvss-gc.service$')
+job=$(sed -n 's/^ExecStart=//p' "$service")
+[ -n "$job" ] || fail "no ExecStart in $service"
+echo "\$ $job"
+# shellcheck disable=SC2086  # the unit's command line, split as systemd does
+$job || fail "rvss-gc.service's job fails on a fresh install (rc $?)"
+
 step "the test tools (clients, btrfs, tdb)"
 t0=$(date +%s)
 apt_get install smbclient btrfs-progs e2fsprogs mount util-linux \
