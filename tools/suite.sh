@@ -193,16 +193,17 @@ prepare_clean() {	# SUITE
 
 # Run CMD in /src inside a throw-away overlay of the pristine chroot.
 run_clean() {	# SUITE CMD...
-	local suite=$1 tmp rc
+	local suite=$1 rc=0
 	shift
 	prepare_clean "$suite"
 	mkdir -p "$CACHE/$suite.apt-archives/partial" "$CACHE/tmp"
-	tmp=$(mktemp -d "$CACHE/tmp/$suite.XXXXXX")
-	mkdir -p "$tmp/upper" "$tmp/work" "$tmp/root"
+	CLEAN_TMP=$(mktemp -d "$CACHE/tmp/$suite.XXXXXX")
+	# the upper layer goes on any exit (the mounts go with the namespace)
+	trap 'rm -rf --one-file-system "$CLEAN_TMP"' EXIT
+	trap 'exit 130' INT TERM HUP
+	mkdir -p "$CLEAN_TMP/upper" "$CLEAN_TMP/work" "$CLEAN_TMP/root"
 	RVSS_SUITE_NS=$$ unshare -m --propagation private -- \
-		"$0" "$suite" run-clean-inner "$tmp" "$@"
-	rc=$?
-	rm -rf --one-file-system "$tmp"
+		"$0" "$suite" run-clean-inner "$CLEAN_TMP" "$@" || rc=$?
 	return $rc
 }
 
