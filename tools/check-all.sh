@@ -188,17 +188,17 @@ for s in "$@"; do
 		"${prep_s[$s]:-?}" "${check_s[$s]:--}" "${deb_s[$s]:--}" "$res"
 done
 case $pr_rc in
-0) printf '%-20s %-34s %-9s %9s %9s %8ss  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - - "$pr_s" passed
+0) printf '%-20s %-34s %-9s %9s %8ss %9s  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - "$pr_s" - passed
    passed=$((passed + 1)) ;;
 skip) echo "point-release: not run (needs bookworm-backports and trixie)" ;;
-*) printf '%-20s %-34s %-9s %9s %9s %8ss  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - - "$pr_s" FAILED
+*) printf '%-20s %-34s %-9s %9s %8ss %9s  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - "$pr_s" - FAILED
    failed=$((failed + 1)) ;;
 esac
 if [ "$fz_rc" = 0 ]; then
-	printf '%-20s %-34s %-9s %9s %9s %8ss  %s\n' fuzz-smoke "(host, every target 60 s)" - - - "$fz_s" passed
+	printf '%-20s %-34s %-9s %9s %8ss %9s  %s\n' fuzz-smoke "(host, every target 60 s)" - - "$fz_s" - passed
 	passed=$((passed + 1))
 else
-	printf '%-20s %-34s %-9s %9s %9s %8ss  %s\n' fuzz-smoke "(host, every target 60 s)" - - - "$fz_s" FAILED
+	printf '%-20s %-34s %-9s %9s %8ss %9s  %s\n' fuzz-smoke "(host, every target 60 s)" - - "$fz_s" - FAILED
 	failed=$((failed + 1))
 fi
 echo "check-all: $(elapsed "$t_all")s in all, logs in $LOGS"
