@@ -18,6 +18,10 @@
 #                         trixie-backports, forky.  The host's own suite runs
 #                         on the host itself.
 #   make check-all        make check for every suite, with timings
+#   make deb [SUITE=S]    the Debian package samba-vfs-rvss for suite S (default
+#                         the host's), lintian-clean, in build/deb/S/
+#   make deb-check [SUITE=S]  make deb, then install, use, upgrade, remove and
+#                         purge it in a pristine chroot of S (tools/deb.sh)
 #
 # BUILDDIR selects the waf output directory (default build/), so several
 # builds can share one checkout.
@@ -31,10 +35,21 @@ WAF_STAMP = $(BUILDDIR)/.samba-src
 WAF = WAFLOCK=.lock-waf-$(notdir $(BUILDDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 WAF_ASAN = WAFLOCK=.lock-waf-$(notdir $(ASANDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 
-.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench bench-nested soak crash fuzz clean check-all check-point-release
+.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench bench-nested soak crash fuzz clean check-all check-point-release deb deb-check
 
 SUITES     := bookworm bookworm-backports trixie trixie-backports forky
 HOST_SUITE := $(shell tools/suite.sh host-suite)
+
+# The Debian package, for SUITE (default: the host's suite): tools/deb.sh
+# builds it in that suite's chroot (the host for the host's suite) and tests
+# it in a pristine one.  Outside the per-suite block: tools/deb.sh picks the
+# chroot itself.
+DEB_SUITE := $(or $(SUITE),$(HOST_SUITE))
+deb:
+	@tools/deb.sh build $(DEB_SUITE)
+
+deb-check:
+	@tools/deb.sh check $(DEB_SUITE)
 
 ifneq ($(filter-out $(HOST_SUITE),$(SUITE)),)
 # ---------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 #   tools/check-all.sh SUITE...
 #
 # 1. Prepare every suite at once (chroot, packages, the matching Samba tree,
-#    the build): mostly downloads and a compiler per suite, so they overlap.
+#    the build, the pristine chroot of the package test): mostly downloads
+#    and a compiler per suite, so they overlap.
 # 2. Run `make check SUITE=S` for each suite, RVSS_CHECK_JOBS at a time
 #    (default 1).  Two at a time is faster (each scenario has its own mount
 #    namespace, port and loop devices) but not sound: fsrvp_agent gc counts
@@ -12,6 +13,10 @@
 #    then trusts no half-written srv_fss.tdb: scenario 147), and another
 #    suite's server is such a process; and the load made smbd miss its
 #    start-up wait once (101).
+#    After each suite's check, its Debian package: `make deb-check SUITE=S`
+#    (tools/deb.sh: dpkg-buildpackage + lintian in the suite's chroot, then
+#    apt-get install, an FSRVP cycle with the installed module, upgrade,
+#    remove and purge in a pristine chroot of the suite).
 # Each suite's output goes to build/check-all/S.log and is printed whole when
 # the suite ends.  The table at the end gives each suite's Samba, its VFS
 # interface version and the wall times; the last line counts the suites.
@@ -25,7 +30,7 @@ JOBS=${RVSS_CHECK_JOBS:-1}
 host=$(tools/suite.sh host-suite)
 export CI=${CI:-true}
 
-declare -A prep_rc=() prep_s=() check_rc=() check_s=()
+declare -A prep_rc=() prep_s=() check_rc=() check_s=() deb_rc=() deb_s=()
 t_all=$(date +%s)
 
 elapsed() { echo $(($(date +%s) - $1)); }
@@ -36,7 +41,8 @@ declare -A pid_of=()
 for s in "$@"; do
 	(
 		t0=$(date +%s)
-		make build SUITE="$s" >"$LOGS/$s.prepare.log" 2>&1
+		make build SUITE="$s" >"$LOGS/$s.prepare.log" 2>&1 &&
+			tools/suite.sh "$s" prepare-clean >>"$LOGS/$s.prepare.log" 2>&1
 		rc=$?
 		echo "$rc $(elapsed "$t0")" >"$LOGS/$s.prepare.rc"
 	) &
@@ -94,6 +100,10 @@ run_check() {	# SUITE
 		install_check "$s" >>"$LOGS/$s.check.log" 2>&1 || rc=1
 	fi
 	echo "$rc $(elapsed "$t0")" >"$LOGS/$s.check.rc"
+	# the Debian package of the suite: build, lintian, administrator's test
+	t0=$(date +%s)
+	make deb-check SUITE="$s" >"$LOGS/$s.deb.log" 2>&1
+	echo "$? $(elapsed "$t0")" >"$LOGS/$s.deb.rc"
 }
 
 pending=()
@@ -109,6 +119,13 @@ report() {	# SUITE
 		[ "${check_rc[$s]}" = 0 ] && echo passed || echo "FAILED, rc ${check_rc[$s]}"
 	), ${check_s[$s]}s)"
 	cat "$LOGS/$s.check.log"
+	read -r deb_rc[$s] deb_s[$s] <"$LOGS/$s.deb.rc"
+	echo
+	echo "================ $s: make deb-check ($(
+		[ "${deb_rc[$s]}" = 0 ] && echo passed || echo "FAILED, rc ${deb_rc[$s]}"
+	), ${deb_s[$s]}s; apt's and dpkg's progress lines left out)"
+	grep -v -E '^(Get:|Selecting|Preparing to unpack|Unpacking|Setting up|Processing triggers|\(Reading database)' \
+		"$LOGS/$s.deb.log"
 }
 while [ ${#pending[@]} -gt 0 ] || [ ${#running[@]} -gt 0 ]; do
 	while [ ${#pending[@]} -gt 0 ] && [ ${#running[@]} -lt "$JOBS" ]; do
@@ -155,32 +172,33 @@ samba_of() {	# SUITE -> "version interface"
 		"$root$tree/source3/include/vfs.h" 2>/dev/null)"
 }
 echo
-printf '%-20s %-34s %-9s %9s %9s  %s\n' suite samba interface prepare check result
+printf '%-20s %-34s %-9s %9s %9s %9s  %s\n' suite samba interface prepare check deb result
 passed=0 failed=0
 for s in "$@"; do
 	read -r v iface <<<"$(samba_of "$s")"
-	if [ "${prep_rc[$s]}" = 0 ] && [ "${check_rc[$s]:-1}" = 0 ]; then
+	if [ "${prep_rc[$s]}" = 0 ] && [ "${check_rc[$s]:-1}" = 0 ] &&
+		[ "${deb_rc[$s]:-1}" = 0 ]; then
 		res=passed
 		passed=$((passed + 1))
 	else
 		res=FAILED
 		failed=$((failed + 1))
 	fi
-	printf '%-20s %-34s %-9s %8ss %8ss  %s\n' "$s" "$v" "${iface:-?}" \
-		"${prep_s[$s]:-?}" "${check_s[$s]:--}" "$res"
+	printf '%-20s %-34s %-9s %8ss %8ss %8ss  %s\n' "$s" "$v" "${iface:-?}" \
+		"${prep_s[$s]:-?}" "${check_s[$s]:--}" "${deb_s[$s]:--}" "$res"
 done
 case $pr_rc in
-0) printf '%-20s %-34s %-9s %9s %8ss  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - "$pr_s" passed
+0) printf '%-20s %-34s %-9s %9s %8ss %9s  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - "$pr_s" - passed
    passed=$((passed + 1)) ;;
 skip) echo "point-release: not run (needs bookworm-backports and trixie)" ;;
-*) printf '%-20s %-34s %-9s %9s %8ss  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - "$pr_s" FAILED
+*) printf '%-20s %-34s %-9s %9s %8ss %9s  %s\n' point-release "4.22.6 module, 4.22.11 smbd" 50 - "$pr_s" - FAILED
    failed=$((failed + 1)) ;;
 esac
 if [ "$fz_rc" = 0 ]; then
-	printf '%-20s %-34s %-9s %9s %8ss  %s\n' fuzz-smoke "(host, every target 60 s)" - - "$fz_s" passed
+	printf '%-20s %-34s %-9s %9s %8ss %9s  %s\n' fuzz-smoke "(host, every target 60 s)" - - "$fz_s" - passed
 	passed=$((passed + 1))
 else
-	printf '%-20s %-34s %-9s %9s %8ss  %s\n' fuzz-smoke "(host, every target 60 s)" - - "$fz_s" FAILED
+	printf '%-20s %-34s %-9s %9s %8ss %9s  %s\n' fuzz-smoke "(host, every target 60 s)" - - "$fz_s" - FAILED
 	failed=$((failed + 1))
 fi
 echo "check-all: $(elapsed "$t_all")s in all, logs in $LOGS"

@@ -5,6 +5,9 @@
 #   tools/suite.sh SUITE prepare        create / update the chroot only
 #   tools/suite.sh SUITE run CMD...     run CMD in the checkout, inside it
 #   tools/suite.sh SUITE shell          an interactive shell there
+#   tools/suite.sh SUITE prepare-clean  create the pristine chroot only
+#   tools/suite.sh SUITE run-clean CMD... run CMD in a throw-away copy of the
+#                                       pristine chroot (see below)
 #   tools/suite.sh list                 the suites and what they ship
 #   tools/suite.sh host-suite           the suite the host itself is
 #
@@ -16,6 +19,14 @@
 # the chroot's own /var/cache/rvss.  Backports suites prefer the backports
 # archive for every package it has (what "apt-get -t SUITE-backports" does for
 # samba and the libraries it needs).
+#
+# The pristine chroot ($RVSS_SUITE_CACHE/<suite>.clean) is a second minbase
+# debootstrap of the suite that never sees a build, nor the build or test
+# packages: an administrator's machine, for the package test
+# (tools/deb.sh).  run-clean mounts an overlayfs over it (lower = the
+# pristine tree, upper = a fresh temporary directory, removed afterwards), so
+# every run starts from the same clean system and costs no copy; the .debs
+# apt downloads are kept per suite in $RVSS_SUITE_CACHE/<suite>.apt-archives.
 #
 # Everything is mounted in a private mount namespace: the checkout on /src,
 # the host's /dev, /proc and /sys; the mounts vanish with the command, on any
@@ -154,6 +165,63 @@ prepare() {	# SUITE
 	fi
 }
 
+# The pristine chroot: debootstrap only, the suite's sources, its package
+# lists (so that a run need not fetch them).
+prepare_clean() {	# SUITE
+	local suite=$1 root=$CACHE/$1.clean script
+	suite_parts "$suite"
+	[ "$(id -u)" = 0 ] || die "creating a chroot needs root"
+	[ -f "$root/.rvss-ready" ] && return 0
+	command -v debootstrap >/dev/null ||
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap >&2; }
+	rm -rf "$root"
+	mkdir -p "$CACHE"
+	script=$CODENAME
+	[ -e "/usr/share/debootstrap/scripts/$script" ] || script=sid
+	echo "rvss: debootstrap $CODENAME into $root (pristine)" >&2
+	debootstrap --variant=minbase "$CODENAME" "$root" "$(mirror main)" \
+		"/usr/share/debootstrap/scripts/$script" \
+		>"$CACHE/$suite.clean.debootstrap.log" 2>&1 ||
+		die "debootstrap $CODENAME failed, see $CACHE/$suite.clean.debootstrap.log"
+	write_sources "$root"
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		apt-get update -q >>"$CACHE/$suite.clean.debootstrap.log" 2>&1 ||
+		die "apt-get update in $root failed"
+	chroot "$root" apt-get clean
+	touch "$root/.rvss-ready"
+}
+
+# Run CMD in /src inside a throw-away overlay of the pristine chroot.
+run_clean() {	# SUITE CMD...
+	local suite=$1 rc=0
+	shift
+	prepare_clean "$suite"
+	mkdir -p "$CACHE/$suite.apt-archives/partial" "$CACHE/tmp"
+	CLEAN_TMP=$(mktemp -d "$CACHE/tmp/$suite.XXXXXX")
+	# the upper layer goes on any exit (the mounts go with the namespace)
+	trap 'rm -rf --one-file-system "$CLEAN_TMP"' EXIT
+	trap 'exit 130' INT TERM HUP
+	mkdir -p "$CLEAN_TMP/upper" "$CLEAN_TMP/work" "$CLEAN_TMP/root"
+	RVSS_SUITE_NS=$$ unshare -m --propagation private -- \
+		"$0" "$suite" run-clean-inner "$CLEAN_TMP" "$@" || rc=$?
+	return $rc
+}
+
+run_clean_inner() {	# SUITE TMP CMD...
+	local suite=$1 tmp=$2 root=$2/root
+	shift 2
+	mount -t overlay overlay -o "lowerdir=$CACHE/$suite.clean,upperdir=$tmp/upper,workdir=$tmp/work" \
+		"$root" || die "overlay mount on $root failed"
+	mount_chroot "$root"
+	mount --bind "$CACHE/$suite.apt-archives" "$root/var/cache/apt/archives"
+	exec chroot "$root" /usr/bin/env -i \
+		HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		CI="${CI:-}" RVSS_SUITE="$suite" DEBIAN_FRONTEND=noninteractive \
+		${RVSS_PASS_ENV:-} \
+		/bin/bash -c 'cd /src && exec "$@"' rvss-clean "$@"
+}
+
 # Run CMD in /src inside the chroot, in a private mount namespace.
 run_in() {	# SUITE CMD...
 	local suite=$1 root=$CACHE/$1
@@ -182,7 +250,7 @@ host-suite)
 	exit 0
 	;;
 "" | -h | --help)
-	sed -n '2,20p' "$0"
+	sed -n '2,23p' "$0"
 	exit 2
 	;;
 esac
@@ -192,6 +260,12 @@ action=${2:-run}
 shift 2 || shift $#
 case $action in
 prepare) prepare "$suite" ;;
+prepare-clean) prepare_clean "$suite" ;;
+run-clean) [ $# -gt 0 ] || die "run-clean: no command"; run_clean "$suite" "$@" ;;
+run-clean-inner)
+	[ "${RVSS_SUITE_NS:-}" = "$PPID" ] || die "run-clean-inner is internal"
+	run_clean_inner "$suite" "$@"
+	;;
 run) [ $# -gt 0 ] || die "run: no command"; run_in "$suite" "$@" ;;
 shell) run_in "$suite" /bin/bash ;;
 *) die "unknown action '$action'" ;;

@@ -9,7 +9,9 @@
 #     machine and vanishes with the last process of the namespace;
 #   - the VFS module directory: Samba 4.17 loads modules only from its
 #     compiled-in directory, so a private copy of Debian's modules plus our
-#     rvss.so is bind-mounted over it (inside the namespace only);
+#     rvss.so is bind-mounted over it (inside the namespace only) -- unless
+#     RVSS_MODULE=installed: then smbd loads the rvss.so installed there (by
+#     the samba-vfs-rvss package) and nothing is mounted over it;
 #   - /etc/passwd, /etc/group, /etc/shadow: private copies with the test users
 #     appended, bind-mounted over the real ones (inside the namespace only);
 #   - a private smb.conf, with its own lock/state/private/cache/pid/ncalrpc
@@ -19,6 +21,10 @@
 #
 # Environment:
 #   RVSS_BUILDDIR   build directory holding rvss.so (default: build)
+#   RVSS_MODULE     build (default): BUILDDIR/rvss.so and BUILDDIR/bin/
+#                   fsrvp_agent; installed: the rvss.so in Samba's module
+#                   directory and /usr/bin/fsrvp_agent, both owned by the
+#                   installed samba-vfs-rvss package (tests/package/)
 #   RVSS_LOGDIR     where to keep this scenario's logs (default: WORK/logs,
 #                   kept after the run when set)
 #   RVSS_BACKEND    rvss (default) or btrfs: Debian's vfs_btrfs, only to
@@ -163,14 +169,29 @@ rvss_init() {
 	fi
 
 	RVSS_BACKEND=${RVSS_BACKEND:-rvss}
+	RVSS_MODULE=${RVSS_MODULE:-build}
 	RVSS_BUILDDIR=${RVSS_BUILDDIR:-build}
 	case $RVSS_BUILDDIR in
 	/*) ;;
 	*) RVSS_BUILDDIR="$RVSS_SRCDIR/$RVSS_BUILDDIR" ;;
 	esac
-	if [ "$RVSS_BACKEND" = rvss ] && [ ! -f "$RVSS_BUILDDIR/rvss.so" ]; then
-		fail "$RVSS_BUILDDIR/rvss.so not built (make BUILDDIR=...)"
-	fi
+	case $RVSS_MODULE in
+	build)
+		if [ "$RVSS_BACKEND" = rvss ] && [ ! -f "$RVSS_BUILDDIR/rvss.so" ]; then
+			fail "$RVSS_BUILDDIR/rvss.so not built (make BUILDDIR=...)"
+		fi
+		RVSS_AGENT=$RVSS_BUILDDIR/bin/fsrvp_agent
+		;;
+	installed)
+		RVSS_AGENT=/usr/bin/fsrvp_agent
+		local f
+		for f in "$(rvss_vfs_moddir)/rvss.so" "$RVSS_AGENT"; do
+			dpkg -S "$f" >/dev/null 2>&1 ||
+				fail "RVSS_MODULE=installed: $f is not installed by a package"
+		done
+		;;
+	*) fail "RVSS_MODULE=$RVSS_MODULE: not build or installed" ;;
+	esac
 
 	WORK=$(mktemp -d /tmp/rvss-it.XXXXXX) || fail "mktemp"
 	# mktemp makes mode 700: Samba users other than root could not reach
@@ -247,6 +268,8 @@ rvss_private_etc() {
 rvss_private_vfsdir() {
 	local moddir
 	moddir=$(rvss_vfs_moddir)
+	# the installed module, where smbd loads it from: nothing to mount
+	[ "$RVSS_MODULE" = installed ] && return 0
 	mkdir -p "$WORK/vfs"
 	cp -a "$moddir"/. "$WORK/vfs/"
 	if [ "$RVSS_BACKEND" = rvss ]; then

@@ -5,7 +5,7 @@
 # scenario's own server (PIDs from lib.sh's our_pids), never by name.
 
 LIFE_STEP_PY=$RVSS_SRCDIR/tests/fsrvp_step.py
-AGENT=$RVSS_BUILDDIR/bin/fsrvp_agent
+AGENT=$RVSS_AGENT
 [ -x "$AGENT" ] || fail "$AGENT not built (make BUILDDIR=...)"
 [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing"
 /usr/bin/python3 -c 'import samba.dcerpc.base' 2>/dev/null ||
