@@ -432,6 +432,23 @@ def section_scale(doc, res, headline):
                     for k in sorted(checks, key=lambda k: int(k.split('r')[0])))
                 + ' (ms).')
             doc()
+        core = collections.defaultdict(list)
+        for w in read_lines(os.path.join(res, 'retained-core.txt')):
+            if len(w) == 3:
+                core[(w[0], w[1])].append(float(w[2]) / 1000.0)  # us -> ms
+        if core:
+            doc('In-process, alternating (bench/rvss_bench.c snap, after '
+                'sync, cleaner settled): the subvolume with the retained '
+                'snapshots (ret) and its twin (ret0); medians, ms.')
+            doc()
+            rows = []
+            for what, name in (('rvss_check', 'rvss_snap_check'),
+                               ('rvss', 'rvss_snap_create'),
+                               ('ioctl', 'bare snapshot ioctl')):
+                a_, b_ = med(core.get(('ret', what), [])), med(core.get(('ret0', what), []))
+                rows.append([name, fmt(a_), fmt(b_), ratio(a_, b_)])
+            doc.table(['', 'ret (%s retained)' % (n_ret or '?'), 'ret0 (twin)',
+                       'ret/ret0'], rows)
         if 'fill_mean_us' in kv:
             doc('Creating the retained snapshots: %s ms per rvss_snap_create on '
                 'average (%s ms in all); removing them with rvss_snap_delete: '
