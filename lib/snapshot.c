@@ -322,6 +322,7 @@ static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 	char *rel_slash;
 	char **paths = NULL;
 	struct rvss_btrfs_child *kids = NULL;
+	const char *skip_dir = NULL;
 	size_t n = 0, i;
 	int storefd = -1, wfd = -1;
 	int ret;
@@ -347,19 +348,24 @@ static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		char *abs_dir = join(tmp, vol->subvol_root, kids[i].dir);
-		char *dir_slash = talloc_asprintf(tmp, "/%s", kids[i].dir);
-		char *name = NULL;
+		char *abs_dir, *dir_slash, *name = NULL;
 
+		/* Retained snapshots: many children in one directory of
+		 * the store, judged once. */
+		if (skip_dir != NULL && strcmp(kids[i].dir, skip_dir) == 0) {
+			continue;
+		}
+		abs_dir = join(tmp, vol->subvol_root, kids[i].dir);
+		dir_slash = talloc_asprintf(tmp, "/%s", kids[i].dir);
 		if (abs_dir == NULL || dir_slash == NULL) {
 			ret = -ENOMEM;
 			goto done;
 		}
-		if (rvss_path_is_below(vol->store_base, abs_dir)) {
-			continue; /* rvss's own snapshots */
-		}
-		if (!rvss_path_is_below(rel_slash, dir_slash)) {
-			continue; /* beside the share, not below it */
+		if (rvss_path_is_below(vol->store_base, abs_dir) ||
+		    !rvss_path_is_below(rel_slash, dir_slash)) {
+			/* rvss's own snapshots; or beside the share, not below */
+			skip_dir = kids[i].dir;
+			continue;
 		}
 		if (rvss_btrfs_child_name(tmp, rootfd, &kids[i], &name) != 0 ||
 		    (abs_dir = join(tmp, abs_dir, name)) == NULL) {
