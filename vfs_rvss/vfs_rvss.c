@@ -19,6 +19,7 @@
 #include "layout.h"
 #include "modinfo.h"
 #include "options.h"
+#include "sharemap.h"
 #include "snapshot.h"
 
 #undef DBGC_CLASS
@@ -463,7 +464,8 @@ static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
 {
 	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
 	struct rvss_create_args args;
-	char *reason = NULL;
+	char *reason = NULL, *snapshot = NULL;
+	bool joined = false;
 	time_t requested = *tstamp;
 	int ret;
 
@@ -477,9 +479,16 @@ static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
 		.base_volume = base_volume,
 		.rw = rw,
 	};
+	/*
+	 * One snapshot per subvolume per set (lib/sharemap.h): @mem_ctx is
+	 * rpcd_fsrvp's talloc stackframe of this CommitShadowCopySet call,
+	 * passed to snap_create for every shadow copy of the set and freed
+	 * before the call returns (_fss_CommitShadowCopySet, the same in
+	 * Samba 4.17 to 4.25): what tells this set from any other.
+	 */
 	become_root();
-	ret = rvss_snap_create(mem_ctx, &args, tstamp, base_path, snap_path,
-			       NULL, &reason);
+	ret = rvss_sharemap_create(mem_ctx, &args, tstamp, base_path, snap_path,
+				   &snapshot, &joined, &reason);
 	unbecome_root();
 	if (ret != 0) {
 		if (ret == -EOPNOTSUPP || ret == -EXDEV) {
@@ -492,6 +501,14 @@ static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
 		TALLOC_FREE(reason);
 		return map_core_error(ret);
 	}
+	if (joined) {
+		DBG_NOTICE("share [%s]: mapped %s into snapshot %s, taken of the "
+			   "same subvolume for another share of this set\n",
+			   cfg->share, *snap_path, snapshot);
+		TALLOC_FREE(snapshot);
+		return NT_STATUS_OK;
+	}
+	TALLOC_FREE(snapshot);
 	DBG_NOTICE("share [%s]: created %s snapshot %s of %s%s\n", cfg->share,
 		   rw ? "writable" : "read-only", *snap_path, base_volume,
 		   *tstamp != requested ? " (time stamp moved to keep names unique)" : "");
