@@ -70,7 +70,7 @@ static bool holds_dir(int snapfd, const char *rel)
 static bool fits(const struct rvss_record *rec, const struct rvss_volume *vol,
 		 const struct rvss_create_args *args)
 {
-	size_t n = strlen(vol->store);
+	size_t n = strlen(vol->store), i;
 	const char *rest;
 
 	if (rec->state != RVSS_STATE_CREATED || rec->creator_pid != (int)getpid() ||
@@ -88,9 +88,17 @@ static bool fits(const struct rvss_record *rec, const struct rvss_volume *vol,
 		}
 		rest += w + 1;
 	}
-	return strcmp(rest, rec->name) == 0 &&
-	       rvss_sharemap_base_path(rec, vol->share_path) == NULL &&
-	       strcmp(rec->base_path, vol->share_path) != 0;
+	if (strcmp(rest, rec->name) != 0 || strcmp(rec->base_path, vol->share_path) == 0) {
+		return false;
+	}
+	/* The same share path twice in one set: Samba refuses that at Add;
+	 * should it happen, each gets its own snapshot. */
+	for (i = 0; i < rec->num_maps; i++) {
+		if (strcmp(rec->maps[i].base_path, vol->share_path) == 0) {
+			return false;
+		}
+	}
+	return true;
 }
 
 static char *snap_path_of(TALLOC_CTX *mem_ctx, const char *snapshot, const char *rel)

@@ -61,6 +61,10 @@ for i in $(seq 1 "$N"); do
 	assert_eq "$SNAP/s$i" "$(sc_path_of "${SC_IDS[$((i - 1))]}")" "sc_path of sh$i"
 done
 assert_eq "$N" "$(mappings "$SNAP")" "mappings of $SNAP in the catalog"
+out=$(agent list --json) || fail "fsrvp_agent list --json: $out"
+assert_contains "$out" "\"shares_mapped\": $N," "fsrvp_agent list --json"
+out=$(agent list) || fail "fsrvp_agent list: $out"
+assert_contains "$out" "sh1+$((N - 1)) " "fsrvp_agent list"
 n_mapped=$(grep -c "mapped .* into snapshot $SNAP" "$SAMBA_LOGDIR/log.rpcd_fsrvp")
 assert_eq "$((N - 1))" "$n_mapped" "shares mapped into the first share's snapshot (log)"
 

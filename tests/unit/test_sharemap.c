@@ -401,21 +401,26 @@ static void test_sharemap_next_set_never_joins(void **state)
 	talloc_free(set2);
 }
 
-/* Writable and read-only never mix; a share directory made after the
- * snapshot is not in it: that share gets its own. */
+/* Writable and read-only never mix; the same share twice gets two; a
+ * share directory made after the snapshot is not in it: that share gets
+ * its own. */
 static void test_sharemap_joins_only_what_fits(void **state)
 {
 	TALLOC_CTX *set = talloc_new(*state);
-	struct made a, brw, late;
+	struct made a, brw, again, late;
 
 	a = make(set, "vol/a", false);
 	brw = make(set, "vol/b", true);
 	assert_false(brw.joined);
+	/* the same share path twice (Samba refuses that at Add) */
+	again = make(set, "vol/a", false);
+	assert_false(again.joined);
+	assert_string_not_equal(again.snapshot, a.snapshot);
 	assert_int_equal(run("mkdir %s/vol/late", g_mnt), 0);
 	late = make(set, "vol/late", false);
 	assert_false(late.joined);
 	assert_string_not_equal(late.snapshot, a.snapshot);
-	assert_int_equal(count_snapshots("vol"), 3);
+	assert_int_equal(count_snapshots("vol"), 4);
 	talloc_free(set);
 }
 
