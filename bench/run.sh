@@ -20,7 +20,7 @@
 #   RVSS_BENCH_SIZE_CYCLES (20, FSRVP commits per share size),
 #   RVSS_BENCH_SNAPS (10, core create/ioctl samples per size),
 #   RVSS_BENCH_VM_SECONDS (20 per phase), RVSS_BENCH_RETAINED (1000),
-#   RVSS_BENCH_SHARES (64), RVSS_BENCH_FILES ("0 10000 100000"),
+#   RVSS_BENCH_SHARES (64), RVSS_BENCH_SCALE_ROUNDS (5), RVSS_BENCH_FILES ("0 10000 100000"),
 #   RVSS_BENCH_DATA_GIB ("1"; "1 20" in full; only 1 and 20 are known),
 #   RVSS_BENCH_OUT (results directory),
 #   RVSS_BENCH_NO_DOCS=1 (do not touch docs/),
@@ -66,6 +66,7 @@ SNAPS=${RVSS_BENCH_SNAPS:-10}
 VM_SECONDS=${RVSS_BENCH_VM_SECONDS:-20}
 RETAINED=${RVSS_BENCH_RETAINED:-1000}
 NSHARES=${RVSS_BENCH_SHARES:-64}
+SCALE_ROUNDS=${RVSS_BENCH_SCALE_ROUNDS:-5}
 FILE_SIZE=4096
 if [ "$FULL" = 1 ]; then
 	FILE_COUNTS="0 10000 100000 1000000"
@@ -288,7 +289,7 @@ join_shares() {	# PREFIX
 # Alternate the three kinds of set, round by round, so that load from
 # elsewhere on the machine falls on all of them alike; round 0 also runs
 # one unrecorded warm-up set of each kind.
-for r in 0 1 2 3 4; do
+for r in $(seq 0 "$((SCALE_ROUNDS - 1))"); do
 	w=0
 	[ "$r" = 0 ] && w=1
 	fsrvp set --shares "$(join_shares one)" --label "rvss:1subvol" --n 1 \
@@ -300,8 +301,18 @@ for r in 0 1 2 3 4; do
 	fsrvp set --shares "$(join_shares bv)" --label "vfs_btrfs:${NSHARES}subvol" \
 		--n 1 --warmup "$w" --pause 1.1 >>"$OUT/scale.jsonl" ||
 		fail "vfs_btrfs set of $NSHARES shares"
+	# the baseline of one snapshot per set: a set of one share
+	fsrvp set --shares bv1 --label "vfs_btrfs:1share" --n 1 --warmup "$w" \
+		--pause 1.1 >>"$OUT/scale.jsonl" || fail "vfs_btrfs set of one share"
+	fsrvp set --shares one1 --label "rvss:1share" --n 1 --warmup "$w" \
+		>>"$OUT/scale.jsonl" || fail "rvss set of one share"
 done
 
+# in-process: what rvss does per shadow copy of such a set (the first
+# share takes the snapshot, the others map into it)
+"$BENCH" join "$WORK/bench-catalog.tdb" "$FS/one" "$NSHARES" 3 >>"$OUT/scale-core.txt" ||
+	fail "join $NSHARES shares of one subvolume"
+settle
 fi
 
 if part retained; then

@@ -84,13 +84,15 @@ static char *put(char *buf, const char *key, const char *value)
 	const char *p;
 
 	buf = talloc_asprintf_append_buffer(buf, "%s=", key);
-	for (p = value != NULL ? value : ""; buf != NULL && *p != '\0'; p++) {
-		if (*p == '\\') {
-			buf = talloc_strdup_append_buffer(buf, "\\\\");
-		} else if (*p == '\n') {
-			buf = talloc_strdup_append_buffer(buf, "\\n");
+	for (p = value != NULL ? value : ""; buf != NULL && *p != '\0';) {
+		size_t run = strcspn(p, "\\\n"); /* copied as it is, at once */
+
+		if (run > 0) {
+			buf = talloc_strndup_append_buffer(buf, p, run);
+			p += run;
 		} else {
-			buf = talloc_asprintf_append_buffer(buf, "%c", *p);
+			buf = talloc_strdup_append_buffer(buf, *p == '\\' ? "\\\\" : "\\n");
+			p++;
 		}
 	}
 	if (buf != NULL) {
