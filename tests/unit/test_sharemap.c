@@ -18,6 +18,8 @@
 
 #include "btrfs_fixture.h"
 #include "catalog.h"
+#include "fss_state.h"
+#include "reclaim.h"
 #include "sharemap.h"
 #include "snapshot.h"
 
@@ -239,6 +241,35 @@ static void test_sharemap_release_from_stale_copy(void **state)
 	/* the record gone meanwhile: stays gone */
 	assert_int_equal(rvss_catalog_remove(f->cat, SNAP), 0);
 	assert_int_equal(rvss_sharemap_release(f->cat, r, SNAP "/s1", &left), -ENOENT);
+}
+
+/* Samba's state names only the shares not yet deleted: the record's set
+ * is found through any mapping (so reclaim never calls it dead while one
+ * lives), and not at all once none is left. */
+static void test_sharemap_reclaim_links_any_mapping(void **state)
+{
+	struct fixture *f = *state;
+	struct rvss_record *r = mapped(f->mem, 3);
+	struct rvss_record *recs[1] = { r };
+	struct rvss_fss_sc sc = {
+		.id = "sc-3", .volume_name = "/srv/vol/s3", .sc_path = SNAP "/s3",
+	};
+	struct rvss_fss_set set = {
+		.id = "set-1", .state = RVSS_FSS_EXPOSED, .scs = &sc, .num_scs = 1,
+		.scs_count = 1, .consistent = true,
+	};
+	struct rvss_fss_state st = {
+		.db_version = 1, .sc_set_count = 1, .sets = &set, .num_sets = 1,
+	};
+	struct rvss_fss_link *links = NULL;
+
+	assert_int_equal(rvss_reclaim_links(f->mem, recs, 1, &st, &links), 0);
+	assert_true(links[0].found);
+	assert_string_equal(links[0].set_id, "set-1");
+	assert_string_equal(links[0].sc_id, "sc-3");
+	sc.sc_path = SNAP "/s4";
+	assert_int_equal(rvss_reclaim_links(f->mem, recs, 1, &st, &links), 0);
+	assert_false(links[0].found);
 }
 
 /* ------------------------------------------------------------ on btrfs */
@@ -468,6 +499,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sharemap_release_first_promotes_next,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sharemap_release_from_stale_copy, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_sharemap_reclaim_links_any_mapping, setup,
 						teardown),
 	};
 
