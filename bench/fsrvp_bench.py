@@ -17,7 +17,7 @@ judges a figure.
       SetContext, Start, Add, Prepare, Commit*, Expose*, GetShareMapping,
       RecoveryComplete*, DeleteShareMapping* (* = timed and reported).
   set --shares S1,S2,... --label L --n R [--context CTX]
-      R times: one set holding every share; Commit*, Expose*,
+      R times: one set holding every share; Add (add_all*, the sum), Commit*, Expose*,
       RecoveryComplete*, then DeleteShareMapping of each share (delete_all*,
       the sum; delete_each* per share).
 
@@ -114,8 +114,10 @@ def cmd_set(c, a):
         r, _ = timed(c.start_shadow_copy_set)
         set_id = r['set_id']
         scs = []
+        ms_add = 0.0
         for s in shares:
-            r, _ = timed(c.add_to_shadow_copy_set, set_id, s)
+            r, ms = timed(c.add_to_shadow_copy_set, set_id, s)
+            ms_add += ms
             scs.append(r['sc_id'])
         timed(c.prepare_shadow_copy_set, set_id)
         _, ms_commit = timed(c.commit_shadow_copy_set, set_id)
@@ -129,6 +131,7 @@ def cmd_set(c, a):
             each.append(ms)
         if rec:
             n = i - a.warmup
+            emit(a.label, 'add_all', ms_add, n, shares=len(shares))
             emit(a.label, 'commit', ms_commit, n, shares=len(shares))
             emit(a.label, 'expose', ms_expose, n, shares=len(shares))
             emit(a.label, 'recovery', ms_recovery, n, shares=len(shares))

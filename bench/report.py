@@ -355,14 +355,71 @@ def section_scale(doc, res, headline):
         rows = []
         for l in labels:
             rows.append([l] + [fmt(med(d.get((l, op), []))) for op in
-                               ('commit', 'expose', 'recovery', 'delete_all',
-                                'delete_each')] +
+                               ('add_all', 'commit', 'expose', 'recovery',
+                                'delete_all', 'delete_each')] +
                         [str(len(d.get((l, 'commit'), [])))])
-        doc.table(['set', 'Commit', 'Expose', 'RecoveryComplete',
-                   'Delete (all shares)', 'Delete (per share)', 'runs'], rows)
+        doc.table(['set', 'Add (all shares)', 'Commit', 'Expose',
+                   'RecoveryComplete', 'Delete (all shares)',
+                   'Delete (per share)', 'runs'], rows)
         one = [l for l in labels if l.startswith('rvss:1subvol')]
-        many = [l for l in labels if l.startswith('rvss:') and l not in one]
-        btr = [l for l in labels if l.startswith('vfs_btrfs:')]
+        single = [l for l in labels if l.endswith(':1share')]
+        many = [l for l in labels if l.startswith('rvss:') and l not in one
+                and l not in single]
+        btr = [l for l in labels if l.startswith('vfs_btrfs:')
+               and l not in single]
+        if one and 'vfs_btrfs:1share' in labels:
+            # vfs_btrfs's best possible for one subvolume: one snapshot
+            c1 = med(d[(one[0], 'commit')])
+            cb1 = med(d[('vfs_btrfs:1share', 'commit')])
+            cr1 = med(d.get(('rvss:1share', 'commit'), []))
+            n = len(d.get((one[0], 'delete_each'), [])) // max(
+                1, len(d.get((one[0], 'commit'), [])))
+            per = (c1 - cr1) / (n - 1) if cr1 and n > 1 else None
+            doc('One snapshot per subvolume per set: the %d shares of one '
+                'subvolume are one snapshot.  Commit of that set %s ms; a '
+                'set of one share, one snapshot: vfs_btrfs %s ms, rvss %s ms '
+                '(vfs_btrfs\'s best possible for one subvolume is one '
+                'snapshot); ratio to vfs_btrfs\'s one snapshot %s; each '
+                'further share of the subvolume adds %s ms to the Commit '
+                '(Samba\'s per-share work: a connection, the VFS stack, '
+                'and rvss mapping it).'
+                % (n, fmt(c1), fmt(cb1), fmt(cr1), ratio(c1, cb1),
+                   fmt(per) if per is not None else 'n/a'))
+            doc()
+            core = collections.defaultdict(list)
+            for w in read_lines(os.path.join(res, 'scale-core.txt')):
+                if len(w) == 2:
+                    core[w[0]].append(float(w[1]) / 1000.0)  # us -> ms
+            target = ''
+            if core:
+                je = med(core.get('join_each', []))
+                doc('In-process (bench/rvss_bench.c join, 3 sets of %d '
+                    'shares of one subvolume): rvss_sharemap_create of the '
+                    'first share (check, record, snapshot) %s ms, of each '
+                    'further share (check, map into the snapshot) %s ms '
+                    '(medians).' % (n, fmt(med(core.get('join_first', []))),
+                                    fmt(je)))
+                doc()
+                if per is not None and je is not None:
+                    # the best any module can do: one snapshot, plus
+                    # Samba's own work per further shadow copy
+                    samba = max(per - je, 0.0)
+                    base = cb1 + (n - 1) * samba
+                    doc('Against the best possible for one subvolume: '
+                        'vfs_btrfs\'s one snapshot (%s ms) plus Samba\'s own '
+                        'work for each further shadow copy of the set (%s ms '
+                        '= the %s ms each adds over FSRVP minus rvss\'s %s ms '
+                        'in-process), %s ms: rvss %s ms, **%s**.'
+                        % (fmt(cb1), fmt(samba), fmt(per), fmt(je),
+                           fmt(base), fmt(c1), ratio(c1, base)))
+                    doc()
+                    target = ('; vs one snapshot plus Samba\'s per-share work '
+                              '%s ms: **%s**' % (fmt(base), ratio(c1, base)))
+            headline.append('Set of %d shares of one subvolume: one snapshot, '
+                            'Commit %s ms vs %s ms for one share on '
+                            'vfs_btrfs (%s), %s ms per further share%s'
+                            % (n, fmt(c1), fmt(cb1), ratio(c1, cb1),
+                               fmt(per) if per is not None else 'n/a', target))
         if one and many:
             c1 = med(d[(one[0], 'commit')])
             cn = med(d[(many[0], 'commit')])
@@ -432,6 +489,23 @@ def section_scale(doc, res, headline):
                     for k in sorted(checks, key=lambda k: int(k.split('r')[0])))
                 + ' (ms).')
             doc()
+        core = collections.defaultdict(list)
+        for w in read_lines(os.path.join(res, 'retained-core.txt')):
+            if len(w) == 3:
+                core[(w[0], w[1])].append(float(w[2]) / 1000.0)  # us -> ms
+        if core:
+            doc('In-process, alternating (bench/rvss_bench.c snap, after '
+                'sync, cleaner settled): the subvolume with the retained '
+                'snapshots (ret) and its twin (ret0); medians, ms.')
+            doc()
+            rows = []
+            for what, name in (('rvss_check', 'rvss_snap_check'),
+                               ('rvss', 'rvss_snap_create'),
+                               ('ioctl', 'bare snapshot ioctl')):
+                a_, b_ = med(core.get(('ret', what), [])), med(core.get(('ret0', what), []))
+                rows.append([name, fmt(a_), fmt(b_), ratio(a_, b_)])
+            doc.table(['', 'ret (%s retained)' % (n_ret or '?'), 'ret0 (twin)',
+                       'ret/ret0'], rows)
         if 'fill_mean_us' in kv:
             doc('Creating the retained snapshots: %s ms per rvss_snap_create on '
                 'average (%s ms in all); removing them with rvss_snap_delete: '
@@ -448,6 +522,9 @@ def section_scale(doc, res, headline):
                             % (n_ret, fmt(c1), fmt(c('twin')),
                                ratio(c1, c('twin')), fmt(c('before')),
                                fmt(c('before-twin'))))
+
+
+FOCUSED = '## Focused runs'
 
 
 def main():
@@ -489,7 +566,8 @@ def main():
     doc('# rvss benchmarks')
     doc()
     doc('Generated by `make bench` (bench/run.sh); regenerated on every run, '
-        'do not edit by hand.  Figures and ratios, no pass/fail.')
+        'do not edit by hand (except the last section, "Focused runs", which '
+        'is kept).  Figures and ratios, no pass/fail.')
     doc()
     doc('## Machine')
     doc()
@@ -513,7 +591,16 @@ def main():
                 doc('- ' + l.rstrip())
         doc()
     text = doc.text()
-    with open(os.path.join(docs, 'benchmarks.md'), 'w') as f:
+    # A section "## Focused runs" (partial runs, RVSS_BENCH_PARTS, with the
+    # commands that made them) is written by hand and kept across runs.
+    out = os.path.join(docs, 'benchmarks.md')
+    if os.path.exists(out):
+        with open(out) as f:
+            old = f.read()
+        at = old.find('\n' + FOCUSED)
+        if at >= 0:
+            text += old[at:]
+    with open(out, 'w') as f:
         f.write(text)
     sys.stdout.write(text)
 

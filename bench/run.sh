@@ -20,10 +20,13 @@
 #   RVSS_BENCH_SIZE_CYCLES (20, FSRVP commits per share size),
 #   RVSS_BENCH_SNAPS (10, core create/ioctl samples per size),
 #   RVSS_BENCH_VM_SECONDS (20 per phase), RVSS_BENCH_RETAINED (1000),
-#   RVSS_BENCH_SHARES (64), RVSS_BENCH_FILES ("0 10000 100000"),
+#   RVSS_BENCH_SHARES (64), RVSS_BENCH_SCALE_ROUNDS (5), RVSS_BENCH_FILES ("0 10000 100000"),
 #   RVSS_BENCH_DATA_GIB ("1"; "1 20" in full; only 1 and 20 are known),
 #   RVSS_BENCH_OUT (results directory),
-#   RVSS_BENCH_NO_DOCS=1 (do not touch docs/); bench/nested.sh's own
+#   RVSS_BENCH_NO_DOCS=1 (do not touch docs/),
+#   RVSS_BENCH_PARTS ("calls size scale retained vm agent nested": the sections
+#   to run; any other choice implies RVSS_BENCH_NO_DOCS=1, the report
+#   then goes to the results directory); bench/nested.sh's own
 #   (RVSS_NESTED_COUNTS, RVSS_NESTED_CYCLES, RVSS_NESTED_SNAPS).
 #
 # Copyright (C) rvss authors.  GPL-3.0-or-later.
@@ -46,6 +49,10 @@ if [ "${RVSS_IN_NS:-}" != "$$" ]; then
 	mkdir -p "$RVSS_BENCH_OUT"
 fi
 export RVSS_LOGDIR=$RVSS_BENCH_OUT/logs
+case " ${RVSS_BENCH_PARTS:-calls size scale retained vm agent nested} " in
+" calls size scale retained vm agent nested ") ;;
+*) export RVSS_BENCH_NO_DOCS=1 ;;	# a partial run never rewrites docs/
+esac
 
 # shellcheck source=../tests/integration/lib.sh
 . "$SRC/tests/integration/lib.sh"
@@ -60,6 +67,7 @@ SNAPS=${RVSS_BENCH_SNAPS:-10}
 VM_SECONDS=${RVSS_BENCH_VM_SECONDS:-20}
 RETAINED=${RVSS_BENCH_RETAINED:-1000}
 NSHARES=${RVSS_BENCH_SHARES:-64}
+SCALE_ROUNDS=${RVSS_BENCH_SCALE_ROUNDS:-5}
 FILE_SIZE=4096
 if [ "$FULL" = 1 ]; then
 	FILE_COUNTS="0 10000 100000 1000000"
@@ -75,6 +83,9 @@ fi
 FILE_COUNTS=${RVSS_BENCH_FILES:-$FILE_COUNTS}
 DATA_SIZES=${RVSS_BENCH_DATA_GIB-$DATA_SIZES}
 BENCH_PIDS=()
+ALL_PARTS="calls size scale retained vm agent nested"
+PARTS=${RVSS_BENCH_PARTS:-$ALL_PARTS}
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # Our own background processes (the writer) by PID, then the harness's
 # clean-up (smbd, mounts, loop devices, work directory).
@@ -138,6 +149,7 @@ populate() {	# SUBVOL NFILES
 	fi
 }
 SIZES=()
+part size || FILE_COUNTS="" DATA_SIZES=""
 for n in $FILE_COUNTS; do
 	t0=$(now_ns)
 	populate "$FS/f$n" "$n"
@@ -172,6 +184,7 @@ populate "$FS/rcall" 0
 populate "$FS/bcall" 0
 # scale: N directories on one subvolume; N subvolumes
 make_subvol "$FS/one"
+part scale || NSHARES=0
 for i in $(seq 1 "$NSHARES"); do
 	mkdir -p "$FS/one/s$i"
 	echo "share $i" >"$FS/one/s$i/file.txt"
@@ -218,12 +231,14 @@ fsrvp() {
 }
 
 # ------------------------------------------------------------- 1. per call
+if part calls; then
 step "1. per-call FSRVP latency: $CYCLES alternating cycles, context backup (ro)"
 fsrvp cycles --shares rcall,bcall --labels rvss,vfs_btrfs --n "$CYCLES" \
 	--context backup >"$OUT/calls-ro.jsonl" || fail "FSRVP cycles (ro)"
 step "1. per-call FSRVP latency: $CYCLES alternating cycles, context backup + auto-recovery (rw)"
 fsrvp cycles --shares rcall,bcall --labels rvss,vfs_btrfs --n "$CYCLES" \
 	--context backup,rw >"$OUT/calls-rw.jsonl" || fail "FSRVP cycles (rw)"
+fi
 
 # ------------------------------------------------------------- 2. size
 step "2. Commit vs share size over FSRVP ($SIZE_CYCLES alternating cycles each)"
@@ -262,9 +277,10 @@ for s in "${SIZES[@]}"; do
 	sync
 	settle
 done
-note "cp timings include the sync that makes the copy durable (a snapshot commits a transaction); every sample starts after sync"
+part size && note "cp timings include the sync that makes the copy durable (a snapshot commits a transaction); every sample starts after sync"
 
 # ------------------------------------------------------------- 4. scale
+if part scale; then
 step "4. one set of $NSHARES shares: one subvolume vs $NSHARES subvolumes"
 join_shares() {	# PREFIX
 	local i out=""
@@ -274,7 +290,7 @@ join_shares() {	# PREFIX
 # Alternate the three kinds of set, round by round, so that load from
 # elsewhere on the machine falls on all of them alike; round 0 also runs
 # one unrecorded warm-up set of each kind.
-for r in 0 1 2 3 4; do
+for r in $(seq 0 "$((SCALE_ROUNDS - 1))"); do
 	w=0
 	[ "$r" = 0 ] && w=1
 	fsrvp set --shares "$(join_shares one)" --label "rvss:1subvol" --n 1 \
@@ -286,8 +302,21 @@ for r in 0 1 2 3 4; do
 	fsrvp set --shares "$(join_shares bv)" --label "vfs_btrfs:${NSHARES}subvol" \
 		--n 1 --warmup "$w" --pause 1.1 >>"$OUT/scale.jsonl" ||
 		fail "vfs_btrfs set of $NSHARES shares"
+	# the baseline of one snapshot per set: a set of one share
+	fsrvp set --shares bv1 --label "vfs_btrfs:1share" --n 1 --warmup "$w" \
+		--pause 1.1 >>"$OUT/scale.jsonl" || fail "vfs_btrfs set of one share"
+	fsrvp set --shares one1 --label "rvss:1share" --n 1 --warmup "$w" \
+		>>"$OUT/scale.jsonl" || fail "rvss set of one share"
 done
 
+# in-process: what rvss does per shadow copy of such a set (the first
+# share takes the snapshot, the others map into it)
+"$BENCH" join "$WORK/bench-catalog.tdb" "$FS/one" "$NSHARES" 3 >>"$OUT/scale-core.txt" ||
+	fail "join $NSHARES shares of one subvolume"
+settle
+fi
+
+if part retained; then
 step "4. $RETAINED retained snapshots: catalog listing and Commit"
 fsrvp cycles --shares rret,rret0 --labels "rvss:before,rvss:before-twin" \
 	--n "$SIZE_CYCLES" >>"$OUT/retained.jsonl" || fail "FSRVP cycles before retained"
@@ -311,14 +340,43 @@ if "$AGENT" list --help >/dev/null 2>&1; then
 else
 	note "fsrvp_agent list does not exist yet: listing timed with rvss_catalog_list (open + list) only"
 fi
+# in-process, alternating: rvss_snap_create and the bare snapshot ioctl of
+# the subvolume with the retained snapshots and of its twin without: what
+# the kernel's snapshot costs with 1,000 child subvolumes, apart from rvss
+for r in $(seq 1 "$SNAPS"); do
+	for sv in ret ret0; do
+		"$BENCH" snap "$WORK/bench-catalog.tdb" "$FS/$sv" "$FS/$sv/.snapshots" 1 |
+			sed "s/^/$sv /" >>"$OUT/retained-core.txt" || fail "snap $sv"
+	done
+done
 # alternating: the share with the retained snapshots and its twin without
 # (the catalog holds the records either way)
 fsrvp cycles --shares rret,rret0 --labels "rvss:${RETAINED}retained,rvss:twin" \
 	--n "$SIZE_CYCLES" >>"$OUT/retained.jsonl" || fail "FSRVP cycles with retained"
+# RVSS_BENCH_PROFILE=1: a few more untimed cycles of each share with
+# rpcd_fsrvp under strace (every syscall, with its duration), into
+# $OUT/profile-*.strace, to see where a Commit's time goes.
+if [ "${RVSS_BENCH_PROFILE:-0}" = 1 ]; then
+	for sh in rret rret0; do
+		pid=$(rpcd_fsrvp_pids | head -n 1)
+		[ -n "$pid" ] || fail "no rpcd_fsrvp to profile"
+		strace -f -tt -T -o "$OUT/profile-$sh.strace" -p "$pid" &
+		sp=$!
+		BENCH_PIDS+=("$sp")
+		sleep 1
+		fsrvp cycles --shares "$sh" --labels "profile:$sh" --n 3 --warmup 0 \
+			>>"$OUT/profile.jsonl" || fail "profile cycles"
+		kill -INT "$sp"
+		wait "$sp" 2>/dev/null
+		BENCH_PIDS=()
+	done
+fi
 "$BENCH" drain "$CATALOG" "$FS/ret" >>"$OUT/retained.txt" || fail "drain retained"
 settle
+fi
 
 # ------------------------------------------------------------- 3. the VM
+if part vm; then
 step "3. a VM's writes (4 KiB random + fsync into a ${VM_GIB} GiB file) during commits"
 make_subvol "$FS/vm"
 dd if=/dev/zero of="$FS/vm/disk.vhdx" bs=1M count=$((VM_GIB * 1024)) \
@@ -343,10 +401,13 @@ vm_phase() {	# NAME METHOD|none
 vm_phase none none
 vm_phase rvss rvss
 vm_phase cli cli
-note "VM: $VM_SECONDS s per phase; $ncommits snapshots per phase, one every 2 s, each kept 1 s then deleted; 'cli' = btrfs subvolume snapshot -r / btrfs subvolume delete"
+fi
+part vm && note "VM: $VM_SECONDS s per phase; $ncommits snapshots per phase, one every 2 s, each kept 1 s then deleted; 'cli' = btrfs subvolume snapshot -r / btrfs subvolume delete"
 
 # ------------------------------------------------------------- 5. agent
-if [ -x "$BENCH_SRC/check_vs_find.sh" ]; then
+if ! part agent; then
+	:
+elif [ -x "$BENCH_SRC/check_vs_find.sh" ]; then
 	step "5. fsrvp_agent check vs find (bench/check_vs_find.sh)"
 	"$BENCH_SRC/check_vs_find.sh" "$RVSS_BUILDDIR" 2>&1 | tee "$OUT/check_vs_find.txt"
 else
@@ -356,10 +417,12 @@ fi
 smbd_stop
 
 # ------------------------------------------------------------- 6. nested
-step "6. Commit vs nested subvolumes (bench/nested.sh)"
-RVSS_NESTED_OUT=$OUT/nested "$BENCH_SRC/nested.sh" "$RVSS_BUILDDIR" \
-	>"$OUT/nested.log" 2>&1 ||
-	note "bench/nested.sh failed: see $OUT/nested.log"
+if part nested; then
+	step "6. Commit vs nested subvolumes (bench/nested.sh)"
+	RVSS_NESTED_OUT=$OUT/nested "$BENCH_SRC/nested.sh" "$RVSS_BUILDDIR" \
+		>"$OUT/nested.log" 2>&1 ||
+		note "bench/nested.sh failed: see $OUT/nested.log"
+fi
 note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ------------------------------------------------------------- report

@@ -32,6 +32,7 @@
 
 #include "btrfs.h"
 #include "catalog.h"
+#include "sharemap.h"
 #include "snapname.h"
 #include "snapshot.h"
 
@@ -636,6 +637,66 @@ static int cmd_commits(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * join CATALOG DIR N R: R times, one set of the N share directories
+ * DIR/s1..DIR/sN of one subvolume through rvss_sharemap_create (what the
+ * module does per shadow copy at Commit): the first takes the snapshot,
+ * the others map into it; then rvss_snap_delete of each (untimed).
+ * Prints "join_first US" and "join_each US" (one line per joined share).
+ */
+static int cmd_join(int argc, char **argv)
+{
+	long n, r, i, k;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: join CATALOG DIR N R\n");
+		return 2;
+	}
+	n = atol(argv[2]);
+	r = atol(argv[3]);
+	for (k = 0; k < r; k++) {
+		TALLOC_CTX *set = talloc_new(NULL);
+		char **base = talloc_zero_array(set, char *, n);
+		char **snap = talloc_zero_array(set, char *, n);
+
+		sync();
+		for (i = 0; i < n; i++) {
+			struct rvss_create_args args = {
+				.catalog_path = argv[0],
+				.snapshot_dir = RVSS_DEFAULT_SNAPSHOT_DIR,
+				.share = "bench",
+				.base_volume = talloc_asprintf(set, "%s/s%ld", argv[1], i + 1),
+				.rw = false,
+			};
+			time_t t = time(NULL);
+			char *snapshot = NULL, *reason = NULL;
+			bool joined = false;
+			uint64_t t0 = now_ns();
+			int ret;
+
+			ret = rvss_sharemap_create(set, &args, &t, &base[i], &snap[i], &snapshot,
+						   &joined, &reason);
+			if (ret != 0) {
+				fprintf(stderr, "rvss_bench: rvss_sharemap_create %s: %s (%s)\n",
+					args.base_volume, strerror(-ret), reason != NULL ? reason : "");
+				return 1;
+			}
+			printf("%s %.1f\n", joined ? "join_each" : "join_first",
+			       (now_ns() - t0) / 1e3);
+		}
+		for (i = 0; i < n; i++) {
+			if (rvss_snap_delete(set, argv[0], base[i], snap[i], NULL, NULL, NULL) != 0) {
+				fprintf(stderr, "rvss_bench: delete %s failed\n", snap[i]);
+				return 1;
+			}
+		}
+		talloc_free(set);
+		cleaner_wait(argv[1]);
+		fflush(stdout);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -646,12 +707,12 @@ int main(int argc, char **argv)
 		{ "fill", cmd_fill },         { "drain", cmd_drain },
 		{ "list", cmd_list },         { "writer", cmd_writer },
 		{ "check", cmd_check },
-		{ "commits", cmd_commits },
+		{ "commits", cmd_commits },   { "join", cmd_join },
 	};
 	size_t i;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: rvss_bench populate|snap|fill|drain|list|check|writer|commits ...\n");
+		fprintf(stderr, "usage: rvss_bench populate|snap|fill|drain|list|check|writer|commits|join ...\n");
 		return 2;
 	}
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {

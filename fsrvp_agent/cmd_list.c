@@ -18,6 +18,7 @@
 #include "fss_state.h"
 #include "jsonout.h"
 #include "reclaim.h"
+#include "sharemap.h"
 #include "state.h"
 
 static void list_usage(FILE *f)
@@ -27,7 +28,8 @@ static void list_usage(FILE *f)
 		"\n"
 		"Every snapshot rvss created: share, time, read-only or writable, rvss's\n"
 		"state, the FSRVP state of its shadow copy set, the exposed share, and\n"
-		"whether it is kept as a backup (rvss:retain).\n");
+		"whether it is kept as a backup (rvss:retain).  SHARE+N: N more shares\n"
+		"of the same set map into the same snapshot.\n");
 }
 
 static const char *fsrvp_state(const struct rvss_fss_link *l)
@@ -57,6 +59,8 @@ static void print_json(struct rvss_record **recs, const struct rvss_fss_link *li
 		agent_json_member(stdout, "snap_path", r->snap_path);
 		fputs(", ", stdout);
 		agent_json_member(stdout, "source", r->source);
+		/* shares of one set mapped into this snapshot (sharemap.h) */
+		printf(", \"shares_mapped\": %zu", rvss_sharemap_count(r));
 		printf(", \"source_id\": %" PRIu64 ", \"snapshot_id\": %" PRIu64
 		       ", \"created\": %lld, \"created_utc\": \"%s\"",
 		       r->source_id, r->snapshot_id, (long long)r->created,
@@ -94,8 +98,15 @@ static void print_human(struct rvss_record **recs, const struct rvss_fss_link *l
 	for (i = 0; i < n; i++) {
 		const struct rvss_record *r = recs[i];
 		const struct rvss_fss_link *l = &links[i];
+		char share[64];
 
-		printf("%-26s %-16s %-21s %-4s %-8s %-10s %-8s %s\n", r->name, r->share,
+		/* "vms+3": three more shares of the set map into it */
+		if (r->num_maps > 0) {
+			snprintf(share, sizeof(share), "%s+%zu", r->share, r->num_maps);
+		} else {
+			snprintf(share, sizeof(share), "%s", r->share);
+		}
+		printf("%-26s %-16s %-21s %-4s %-8s %-10s %-8s %s\n", r->name, share,
 		       agent_utc(r->created),
 		       r->rw ? (r->sealed ? "rw>s" : "rw") : "ro",
 		       rvss_record_state_name(r->state), fsrvp_state(l),

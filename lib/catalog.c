@@ -84,13 +84,15 @@ static char *put(char *buf, const char *key, const char *value)
 	const char *p;
 
 	buf = talloc_asprintf_append_buffer(buf, "%s=", key);
-	for (p = value != NULL ? value : ""; buf != NULL && *p != '\0'; p++) {
-		if (*p == '\\') {
-			buf = talloc_strdup_append_buffer(buf, "\\\\");
-		} else if (*p == '\n') {
-			buf = talloc_strdup_append_buffer(buf, "\\n");
+	for (p = value != NULL ? value : ""; buf != NULL && *p != '\0';) {
+		size_t run = strcspn(p, "\\\n"); /* copied as it is, at once */
+
+		if (run > 0) {
+			buf = talloc_strndup_append_buffer(buf, p, run);
+			p += run;
 		} else {
-			buf = talloc_asprintf_append_buffer(buf, "%c", *p);
+			buf = talloc_strdup_append_buffer(buf, *p == '\\' ? "\\\\" : "\\n");
+			p++;
 		}
 	}
 	if (buf != NULL) {
@@ -103,6 +105,7 @@ char *rvss_record_pack(TALLOC_CTX *mem_ctx, const struct rvss_record *rec)
 {
 	char num[32];
 	char *buf = talloc_strdup(mem_ctx, "");
+	size_t i;
 
 	buf = put(buf, "snapshot", rec->snapshot);
 	buf = put(buf, "name", rec->name);
@@ -130,6 +133,11 @@ char *rvss_record_pack(TALLOC_CTX *mem_ctx, const struct rvss_record *rec)
 	buf = put(buf, "retain_count", num);
 	snprintf(num, sizeof(num), "%" PRIu64, rec->retain_age);
 	buf = put(buf, "retain_age", num);
+	for (i = 0; i < rec->num_maps; i++) {
+		buf = put(buf, "map_share", rec->maps[i].share);
+		buf = put(buf, "map_base_path", rec->maps[i].base_path);
+		buf = put(buf, "map_snap_path", rec->maps[i].snap_path);
+	}
 	return buf;
 }
 
@@ -176,6 +184,46 @@ static int parse_bool(const char *s, bool *ret)
 	return -EBADMSG;
 }
 
+/*
+ * A further mapping: "map_share" opens one, "map_base_path" and
+ * "map_snap_path" (in that order) complete it.
+ */
+static int set_map_field(struct rvss_record *rec, const char *key, char ***ret_strp)
+{
+	struct rvss_mapping *last = rec->num_maps > 0 ? &rec->maps[rec->num_maps - 1] : NULL;
+
+	if (strcmp(key, "map_share") == 0) {
+		struct rvss_mapping *maps;
+
+		if (last != NULL && last->snap_path == NULL) {
+			return -EBADMSG; /* the previous one is incomplete */
+		}
+		maps = talloc_realloc(rec, rec->maps, struct rvss_mapping, rec->num_maps + 1);
+		if (maps == NULL) {
+			return -ENOMEM;
+		}
+		rec->maps = maps;
+		last = &maps[rec->num_maps++];
+		*last = (struct rvss_mapping) { .share = NULL };
+		*ret_strp = &last->share;
+		return 0;
+	}
+	if (last == NULL) {
+		return -EBADMSG;
+	}
+	if (strcmp(key, "map_base_path") == 0 && last->share != NULL &&
+	    last->base_path == NULL) {
+		*ret_strp = &last->base_path;
+		return 0;
+	}
+	if (strcmp(key, "map_snap_path") == 0 && last->base_path != NULL &&
+	    last->snap_path == NULL) {
+		*ret_strp = &last->snap_path;
+		return 0;
+	}
+	return -EBADMSG;
+}
+
 /* Set one field from key/value; unknown keys are ignored. */
 static int set_field(struct rvss_record *rec, const char *key, char *value)
 {
@@ -184,7 +232,9 @@ static int set_field(struct rvss_record *rec, const char *key, char *value)
 	uint64_t u64;
 	int ret = 0;
 
-	if (strcmp(key, "snapshot") == 0) {
+	if (strncmp(key, "map_", 4) == 0) {
+		ret = set_map_field(rec, key, &strp);
+	} else if (strcmp(key, "snapshot") == 0) {
 		strp = &rec->snapshot;
 	} else if (strcmp(key, "name") == 0) {
 		strp = &rec->name;
@@ -233,7 +283,7 @@ static int set_field(struct rvss_record *rec, const char *key, char *value)
 	} else if (strcmp(key, "state") == 0) {
 		ret = state_from_name(value, &rec->state);
 	}
-	if (strp != NULL) {
+	if (ret == 0 && strp != NULL) {
 		*strp = talloc_strdup(rec, value);
 		if (*strp == NULL) {
 			return -ENOMEM;
@@ -306,7 +356,8 @@ int rvss_record_unpack(TALLOC_CTX *mem_ctx, const char *buf, size_t len,
 		TALLOC_FREE(val);
 		pos += linelen + 1;
 	}
-	if (rec->snapshot == NULL || rec->snapshot[0] == '\0') {
+	if (rec->snapshot == NULL || rec->snapshot[0] == '\0' ||
+	    (rec->num_maps > 0 && rec->maps[rec->num_maps - 1].snap_path == NULL)) {
 		ret = -EBADMSG;
 		goto done;
 	}
@@ -379,6 +430,23 @@ static bool str_equal(const char *a, const char *b)
 	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
 }
 
+static bool maps_equal(const struct rvss_record *a, const struct rvss_record *b)
+{
+	size_t i;
+
+	if (a->num_maps != b->num_maps) {
+		return false;
+	}
+	for (i = 0; i < a->num_maps; i++) {
+		if (!str_equal(a->maps[i].share, b->maps[i].share) ||
+		    !str_equal(a->maps[i].base_path, b->maps[i].base_path) ||
+		    !str_equal(a->maps[i].snap_path, b->maps[i].snap_path)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 bool rvss_record_equal(const struct rvss_record *a, const struct rvss_record *b)
 {
 	return str_equal(a->snapshot, b->snapshot) && str_equal(a->name, b->name) &&
@@ -390,7 +458,8 @@ bool rvss_record_equal(const struct rvss_record *a, const struct rvss_record *b)
 	       a->creator_pid == b->creator_pid && str_equal(a->set_id, b->set_id) &&
 	       str_equal(a->sc_id, b->sc_id) &&
 	       str_equal(a->exposed_share, b->exposed_share) &&
-	       a->retain_count == b->retain_count && a->retain_age == b->retain_age;
+	       a->retain_count == b->retain_count && a->retain_age == b->retain_age &&
+	       maps_equal(a, b);
 }
 
 /*
@@ -540,6 +609,21 @@ int rvss_catalog_list(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
 	return 0;
 }
 
+bool rvss_record_maps_path(const struct rvss_record *rec, const char *snap_path)
+{
+	size_t i;
+
+	if (strcmp(rec->snap_path, snap_path) == 0) {
+		return true;
+	}
+	for (i = 0; i < rec->num_maps; i++) {
+		if (strcmp(rec->maps[i].snap_path, snap_path) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int rvss_catalog_find_snap_path(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
 				const char *snap_path,
 				struct rvss_record **ret_rec)
@@ -554,7 +638,7 @@ int rvss_catalog_find_snap_path(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
 	}
 	ret = -ENOENT;
 	for (i = 0; i < n; i++) {
-		if (strcmp(recs[i]->snap_path, snap_path) == 0) {
+		if (rvss_record_maps_path(recs[i], snap_path)) {
 			*ret_rec = talloc_steal(mem_ctx, recs[i]);
 			ret = 0;
 			break;

@@ -33,6 +33,16 @@ enum rvss_record_state {
 	RVSS_STATE_DELETING,     /**< deletion begun; finish it */
 };
 
+/**
+ * One more share of the same shadow copy set mapped into a snapshot
+ * (lib/sharemap.h): its own base path and its own directory inside it.
+ */
+struct rvss_mapping {
+	char *share;
+	char *base_path;
+	char *snap_path;
+};
+
 struct rvss_record {
 	char *snapshot;          /**< key: absolute path of the snapshot subvolume */
 	char *name;              /**< snapshot name (snapname.h) */
@@ -53,6 +63,11 @@ struct rvss_record {
 	char *exposed_share;     /**< exposed share name, once known ("") */
 	uint32_t retain_count;   /**< retained: keep this many per source (0 = any) */
 	uint64_t retain_age;     /**< retained: keep this long, seconds (0 = ever) */
+	/** Further shares of the same set mapped into this snapshot, beyond
+	 *  share/base_path/snap_path (sharemap.h); the snapshot goes with
+	 *  the last mapping. */
+	struct rvss_mapping *maps;
+	size_t num_maps;
 };
 
 struct rvss_catalog;
@@ -120,12 +135,16 @@ int rvss_catalog_fetch(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
 		       const char *snapshot, struct rvss_record **ret_rec);
 
 /**
- * @brief Find the record whose snap_path is exactly @snap_path.
+ * @brief Find the record whose snap_path, or one of whose further
+ * mappings' snap_path (maps), is exactly @snap_path.
  * @return 0; -ENOENT; -ENOMEM.
  */
 int rvss_catalog_find_snap_path(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
 				const char *snap_path,
 				struct rvss_record **ret_rec);
+
+/** @brief Is @snap_path the record's snap_path or one of its maps'? */
+bool rvss_record_maps_path(const struct rvss_record *rec, const char *snap_path);
 
 /** @brief Remove a record.  @return 0; -ENOENT; -EIO. */
 int rvss_catalog_remove(struct rvss_catalog *cat, const char *snapshot);

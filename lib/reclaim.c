@@ -190,7 +190,7 @@ int rvss_reclaim_links(TALLOC_CTX *mem_ctx, struct rvss_record *const *recs,
 			for (c = 0; c < set->num_scs; c++) {
 				const struct rvss_fss_sc *sc = &set->scs[c];
 
-				if (strcmp(sc->sc_path, recs[i]->snap_path) != 0) {
+				if (!rvss_record_maps_path(recs[i], sc->sc_path)) {
 					continue;
 				}
 				links[i].found = true;

@@ -30,6 +30,7 @@
 #include "nested.h"
 #include "reason.h"
 #include "reclaim.h"
+#include "sharemap.h"
 #include "snapname.h"
 #include "store.h"
 
@@ -324,6 +325,7 @@ static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 	char *rel_slash;
 	char **paths = NULL;
 	struct rvss_btrfs_child *kids = NULL;
+	const char *skip_dir = NULL;
 	size_t n = 0, i;
 	int storefd = -1, wfd = -1;
 	int ret;
@@ -351,19 +353,24 @@ static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
-		char *abs_dir = join(tmp, vol->subvol_root, kids[i].dir);
-		char *dir_slash = talloc_asprintf(tmp, "/%s", kids[i].dir);
-		char *name = NULL;
+		char *abs_dir, *dir_slash, *name = NULL;
 
+		/* Retained snapshots: many children in one directory of
+		 * the store, judged once. */
+		if (skip_dir != NULL && strcmp(kids[i].dir, skip_dir) == 0) {
+			continue;
+		}
+		abs_dir = join(tmp, vol->subvol_root, kids[i].dir);
+		dir_slash = talloc_asprintf(tmp, "/%s", kids[i].dir);
 		if (abs_dir == NULL || dir_slash == NULL) {
 			ret = -ENOMEM;
 			goto done;
 		}
-		if (rvss_path_is_below(vol->store_base, abs_dir)) {
-			continue; /* rvss's own snapshots */
-		}
-		if (!rvss_path_is_below(rel_slash, dir_slash)) {
-			continue; /* beside the share, not below it */
+		if (rvss_path_is_below(vol->store_base, abs_dir) ||
+		    !rvss_path_is_below(rel_slash, dir_slash)) {
+			/* rvss's own snapshots; or beside the share, not below */
+			skip_dir = kids[i].dir;
+			continue;
 		}
 		if (rvss_btrfs_child_name(tmp, rootfd, &kids[i], &name) != 0 ||
 		    (abs_dir = join(tmp, abs_dir, name)) == NULL) {
@@ -722,6 +729,7 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 	struct rvss_catalog *cat = NULL;
 	struct rvss_record *rec = NULL;
 	struct stat st;
+	size_t left = 0;
 	int ret;
 
 	if (tmp == NULL) {
@@ -738,6 +746,15 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 		*ret_retained = false;
 	}
 	ret = rvss_catalog_find_snap_path(cat, tmp, snap_path, &rec);
+	/* --- one snapshot per subvolume per set (sharemap.h) --- */
+	if (ret == -ENOENT && rvss_sharemap_owner(cat, tmp, snap_path, &rec) == 0) {
+		/* Released before a crash kept Samba from storing that. */
+		rvss_set_reason(mem_ctx, ret_reason, "%s was already released; "
+				"%s stays for its other shares", snap_path, rec->snapshot);
+		ret = 0;
+		goto done;
+	}
+	/* --- */
 	if (ret == -ENOENT && lstat(snap_path, &st) != 0 && errno == ENOENT) {
 		/* Already reclaimed: nothing is there to delete. */
 		rvss_set_reason(mem_ctx, ret_reason, "%s is already gone", snap_path);
@@ -754,13 +771,28 @@ int rvss_snap_delete(TALLOC_CTX *mem_ctx, const char *catalog_path,
 		rvss_set_reason(mem_ctx, ret_reason, "cannot read catalog: %s", strerror(-ret));
 		goto done;
 	}
-	if (base_path == NULL || strcmp(rec->base_path, base_path) != 0) {
+	if (base_path == NULL || strcmp(rvss_sharemap_base_path(rec, snap_path), base_path) != 0) {
 		rvss_set_reason(mem_ctx, ret_reason,
 			   "%s was recorded for base path %s, not %s: refused",
-			   snap_path, rec->base_path, base_path != NULL ? base_path : "(null)");
+			   snap_path, rvss_sharemap_base_path(rec, snap_path),
+			   base_path != NULL ? base_path : "(null)");
 		ret = -EPERM;
 		goto done;
 	}
+	/* --- one snapshot per subvolume per set (sharemap.h): other shares
+	 * still map into it: release this one's mapping, keep the snapshot --- */
+	ret = rvss_sharemap_release(cat, rec, snap_path, &left);
+	if (ret != 0) {
+		rvss_set_reason(mem_ctx, ret_reason, "cannot release %s from %s: %s",
+				snap_path, rec->snapshot, strerror(-ret));
+		goto done;
+	}
+	if (left > 0) {
+		rvss_set_reason(mem_ctx, ret_reason, "mapping released; %s stays for "
+				"%zu other share(s) of its set", rec->snapshot, left);
+		goto done;
+	}
+	/* --- */
 	ret = retain != NULL ? retainable(tmp, rec, retain->fss_state_path) : 0;
 	if (ret < 0) {
 		rvss_set_reason(mem_ctx, ret_reason,

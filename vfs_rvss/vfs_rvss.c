@@ -19,6 +19,7 @@
 #include "layout.h"
 #include "modinfo.h"
 #include "options.h"
+#include "sharemap.h"
 #include "snapshot.h"
 
 #undef DBGC_CLASS
@@ -475,7 +476,8 @@ static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
 {
 	struct vfs_rvss_config *cfg = vfs_rvss_config(handle);
 	struct rvss_create_args args;
-	char *reason = NULL;
+	char *reason = NULL, *snapshot = NULL;
+	bool joined = false;
 	time_t requested = *tstamp;
 	struct timespec t0, t1;
 	size_t nested = 0;
@@ -493,10 +495,17 @@ static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
 		.nested = cfg->nested,
 		.nested_count = &nested,
 	};
+	/*
+	 * One snapshot per subvolume per set (lib/sharemap.h): @mem_ctx is
+	 * rpcd_fsrvp's talloc stackframe of this CommitShadowCopySet call,
+	 * passed to snap_create for every shadow copy of the set and freed
+	 * before the call returns (_fss_CommitShadowCopySet, the same in
+	 * Samba 4.17 to 4.25): what tells this set from any other.
+	 */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	become_root();
-	ret = rvss_snap_create(mem_ctx, &args, tstamp, base_path, snap_path,
-			       NULL, &reason);
+	ret = rvss_sharemap_create(mem_ctx, &args, tstamp, base_path, snap_path,
+				   &snapshot, &joined, &reason);
 	unbecome_root();
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (ret != 0) {
@@ -510,6 +519,14 @@ static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
 		TALLOC_FREE(reason);
 		return map_core_error(ret);
 	}
+	if (joined) {
+		DBG_NOTICE("share [%s]: mapped %s into snapshot %s, taken of the "
+			   "same subvolume for another share of this set\n",
+			   cfg->share, *snap_path, snapshot);
+		TALLOC_FREE(snapshot);
+		return NT_STATUS_OK;
+	}
+	TALLOC_FREE(snapshot);
 	DBG_NOTICE("share [%s]: created %s snapshot %s of %s%s\n", cfg->share,
 		   rw ? "writable" : "read-only", *snap_path, base_volume,
 		   *tstamp != requested ? " (time stamp moved to keep names unique)" : "");

@@ -45,7 +45,8 @@ static void same_record(const struct rvss_record *a,
 	    a->rw != b->rw || a->sealed != b->sealed || a->state != b->state ||
 	    a->creator_pid != b->creator_pid ||
 	    a->retain_count != b->retain_count ||
-	    a->retain_age != b->retain_age) {
+	    a->retain_age != b->retain_age || a->num_maps != b->num_maps ||
+	    !rvss_record_equal(a, b)) {
 		abort();
 	}
 }
