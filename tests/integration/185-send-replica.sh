@@ -159,13 +159,15 @@ assert_replica "$B4"
 step "a command target: full, then incremental; failing commands record nothing"
 VIA=$TMNT/via-command
 mkdir -m 755 "$VIA"
-out=$(agent send --to-command "mkdir -p $VIA/\$RVSS_SHARE && btrfs receive $VIA/\$RVSS_SHARE") ||
-	fail "send --to-command: $out"
+# (the sleep makes the receiver slow enough for the progress step below)
+VIACMD="mkdir -p $VIA/\$RVSS_SHARE && sleep 1 && btrfs receive $VIA/\$RVSS_SHARE"
+out=$(agent send --to-command "$VIACMD") || fail "send --to-command: $out"
 printf '%s\n' "$out"
 assert_contains "$out" "vol $B1: sent in full" "command: first"
 assert_contains "$out" "vol $B2: sent incremental (parent $B1)" "command: second"
 assert_contains "$out" "vol $B4: sent incremental (parent $B2)" "command: third"
 assert_replica "$B4" "$VIA/vol"
+assert_not_contains "$out" "MiB/s," "progress when not on a terminal"
 out=$(agent send --to-command 'cat >/dev/null; exit 3')
 assert_eq 1 "$?" "a failing command: exit status"
 printf '%s\n' "$out"
@@ -215,6 +217,16 @@ printf '%s\n' "$out"
 assert_contains "$out" "removed the half-received $REPL/vol/$B5" "send after the kill"
 assert_contains "$out" "vol $B5: sent incremental (parent $B4)" "send after the kill"
 assert_replica "$B5"
+
+step "progress on a terminal (script): bytes, rate, elapsed"
+out=$(script -qec "$AGENT send -s $CONF --to-command '$VIACMD'" /dev/null) ||
+	fail "send on a terminal: $out"
+printf '%s\n' "$out" | tr '\r' '\n' | grep -v '^.\[K$' | head -n 20
+assert_contains "$out" "vol $B5: " "progress line"
+assert_contains "$out" "MiB/s, 0:0" "progress line: rate and elapsed"
+assert_contains "$out" "(incremental: size not known before the end)" "progress line"
+assert_contains "$out" "vol $B5: sent incremental (parent $B4)" "summary after the progress"
+assert_replica "$B5" "$VIA/vol"
 
 step "no common snapshot left: the agent says so and sends in full"
 rm -f "$VOL/large.bin"
