@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -872,6 +873,42 @@ static void print_json(struct run *r)
 	fputs("]}\n", stdout);
 }
 
+/*
+ * One send to a target at a time: a second run (an overlapping timer)
+ * would take the first one's receive in progress for an interrupted one.
+ * A directory target is locked itself (flock), a command target through
+ * the catalog file (flock: independent of tdb's fcntl locks).
+ */
+static int lock_target(struct run *r, const char *catalog, int *ret_fd)
+{
+	int fd;
+
+	if (r->t.fd >= 0) {
+		fd = fcntl(r->t.fd, F_DUPFD_CLOEXEC, 0);
+	} else {
+		fd = open(catalog, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 && errno == ENOENT) {
+			return 0; /* no catalog: nothing will be sent */
+		}
+	}
+	if (fd < 0) {
+		fprintf(stderr, "fsrvp_agent send: cannot lock the target: %s\n",
+			strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int err = errno;
+
+		fprintf(stderr, "fsrvp_agent send: %s\n", err == EWOULDBLOCK ?
+			"another fsrvp_agent send to this target is running: not started" :
+			strerror(err));
+		(void)close(fd);
+		return -err;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
 static bool share_name_ok(const char *s)
 {
 	return s[0] != '\0' && s[0] != '.' && strchr(s, '/') == NULL;
@@ -898,6 +935,7 @@ int cmd_send(int argc, char **argv)
 	char **shares = NULL;
 	size_t n = 0, ns = 0, i, j;
 	int rc = AGENT_EXIT_USAGE;
+	int lockfd = -1;
 	int c, ret;
 
 	if (ctx == NULL) {
@@ -925,6 +963,10 @@ int cmd_send(int argc, char **argv)
 	}
 	r.tty = isatty(STDERR_FILENO) == 1;
 	if (agent_state_paths(ctx, "send", &paths) != 0 || open_target(&r, to, cmd) != 0) {
+		goto done;
+	}
+	ret = lock_target(&r, paths.catalog, &lockfd);
+	if (ret != 0) {
 		goto done;
 	}
 	ret = rvss_catalog_open(ctx, paths.catalog, false, &r.cat);
@@ -981,6 +1023,9 @@ int cmd_send(int argc, char **argv)
 		rc = AGENT_EXIT_FINDINGS;
 	}
 done:
+	if (lockfd >= 0) {
+		(void)close(lockfd); /* releases the lock */
+	}
 	if (r.t.fd >= 0) {
 		(void)close(r.t.fd);
 	}

@@ -104,6 +104,17 @@ out=$(agent send --to "$REPL")
 assert_eq 2 "$?" "send to a world-writable directory: exit status"
 assert_contains "$out" "refused" "send to a world-writable directory"
 chmod 755 "$REPL"
+# one send per target at a time (a flock on the target directory)
+/usr/bin/python3 -c 'import fcntl, os, sys, time
+fcntl.flock(os.open(sys.argv[1], os.O_RDONLY), fcntl.LOCK_EX)
+time.sleep(60)' "$REPL" &
+FLOCK_PID=$!
+sleep 0.5
+out=$(agent send --to "$REPL")
+assert_eq 2 "$?" "send while another holds the target: exit status"
+assert_contains "$out" "another fsrvp_agent send to this target is running" "target lock"
+kill "$FLOCK_PID"
+wait "$FLOCK_PID" 2>/dev/null
 out=$(agent send --to "$REPL") || fail "send with no backup: $out"
 assert_contains "$out" "nothing to send" "send with no backup"
 
