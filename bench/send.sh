@@ -84,15 +84,7 @@ make_users
 smbd_start
 STORE=$VOL/.rvss-snapshots
 
-backup() {
-	local before after
-	before=$(ls "$STORE" 2>/dev/null)
-	create_expose backup ro vol >/dev/null
-	fss_delete_ok vol "$SET_ID" "${SC_IDS[0]}"
-	after=$(ls "$STORE")
-	BK=$(comm -13 <(echo "$before") <(echo "$after") | grep '^@GMT-') ||
-		fail "no new retained backup"
-}
+backup() { retained_backup vol "$STORE"; }
 
 # change_1pct: NBLOCKS blocks of 64 KiB at random offsets of the files
 change_1pct() {

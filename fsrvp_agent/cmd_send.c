@@ -53,6 +53,7 @@
 #include "commands.h"
 #include "jsonout.h"
 #include "replica.h"
+#include "replica_dir.h"
 #include "send_pipe.h"
 #include "snapname.h"
 #include "state.h"
@@ -94,15 +95,6 @@ struct backup {
 	char uuid[37];
 	int fd;            /* its snapshot, -1 when it is not here */
 	struct rvss_replica *rep; /* the target's record of it, or NULL */
-};
-
-/* A subvolume found in a directory target. */
-struct found {
-	char *name;
-	uint64_t id;
-	char received[37];
-	bool complete;     /* read-only with a received UUID */
-	char uuid[37];
 };
 
 /* What happened to one backup, for the output. */
@@ -254,10 +246,7 @@ static uint64_t estimate_full(int fd)
 static int open_target(struct run *r, const char *to, const char *cmd)
 {
 	struct target *t = &r->t;
-	char *real = NULL, *why = NULL;
-	size_t depth = 0;
-	const char *p;
-	int root = -1, ret;
+	int ret;
 
 	t->fd = -1;
 	if (cmd != NULL) {
@@ -265,143 +254,12 @@ static int open_target(struct run *r, const char *to, const char *cmd)
 		t->id = talloc_asprintf(r->ctx, RVSS_REPLICA_TARGET_CMD "%s", cmd);
 		return t->id == NULL ? -ENOMEM : 0;
 	}
-	real = realpath(to, NULL);
-	if (real == NULL) {
-		ret = -errno;
-		fprintf(stderr, "fsrvp_agent send: target %s: %s\n", to, strerror(-ret));
-		return ret;
-	}
-	t->dir = talloc_strdup(r->ctx, real);
-	free(real);
-	if (t->dir == NULL) {
-		return -ENOMEM;
-	}
-	if (strcmp(t->dir, "/") == 0) {
-		fprintf(stderr, "fsrvp_agent send: target /: refused (give a directory "
-			"for the replicas)\n");
-		return -EINVAL;
-	}
-	for (p = t->dir + 1; *p != '\0'; p++) {
-		depth += *p == '/';
-	}
-	root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0) {
-		return -errno;
-	}
-	/* Root's all the way down (ancestors may be sticky like /tmp). */
-	ret = rvss_store_walk(r->ctx, root, t->dir + 1, depth, 0, NULL, &t->fd, &why);
-	(void)close(root);
+	ret = agent_replica_dir_open(r->ctx, "send", to, &t->dir, &t->fd, t->fsid);
 	if (ret != 0) {
-		fprintf(stderr, "fsrvp_agent send: target %s: %s: refused (it must be a "
-			"directory owned by root that group and others cannot write, "
-			"reached without symbolic links)\n", t->dir,
-			why != NULL ? why : strerror(-ret));
-		return ret;
-	}
-	ret = rvss_btrfs_fsid_fd(t->fd, t->fsid);
-	if (ret == -EOPNOTSUPP) {
-		fprintf(stderr, "fsrvp_agent send: target %s is not on a btrfs filesystem: "
-			"refused (btrfs receive needs btrfs; for another machine use "
-			"--to-command)\n", t->dir);
-		return ret;
-	}
-	if (ret != 0) {
-		fprintf(stderr, "fsrvp_agent send: target %s: %s\n", t->dir, strerror(-ret));
 		return ret;
 	}
 	t->id = talloc_asprintf(r->ctx, RVSS_REPLICA_TARGET_DIR "%s", t->dir);
 	return t->id == NULL ? -ENOMEM : 0;
-}
-
-/* The subvolumes directly in @dirfd (a share's directory of the target). */
-static int scan_dir(TALLOC_CTX *mem_ctx, int dirfd, struct found **ret, size_t *ret_n)
-{
-	struct found *fs = talloc_array(mem_ctx, struct found, 0);
-	struct dirent *de;
-	size_t n = 0;
-	DIR *d;
-	int fd;
-
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fs == NULL || fd < 0) {
-		return fs == NULL ? -ENOMEM : -errno;
-	}
-	d = fdopendir(fd);
-	if (d == NULL) {
-		(void)close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d)) != NULL) {
-		struct rvss_btrfs_subvol_info info;
-		struct found *more;
-		int sfd;
-
-		if (de->d_name[0] == '.' || de->d_type != DT_DIR) {
-			continue;
-		}
-		sfd = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sfd < 0) {
-			continue;
-		}
-		if (rvss_btrfs_subvol_info(sfd, &info) == 0) {
-			more = talloc_realloc(mem_ctx, fs, struct found, n + 1);
-			if (more == NULL) {
-				(void)close(sfd);
-				(void)closedir(d);
-				return -ENOMEM;
-			}
-			fs = more;
-			fs[n].name = talloc_strdup(fs, de->d_name);
-			fs[n].id = info.id;
-			rvss_btrfs_uuid_format(info.received_uuid, fs[n].received);
-			rvss_btrfs_uuid_format(info.uuid, fs[n].uuid);
-			fs[n].complete = info.read_only &&
-					 !rvss_btrfs_uuid_is_null(info.received_uuid);
-			n++;
-		}
-		(void)close(sfd);
-	}
-	(void)closedir(d);
-	*ret = fs;
-	*ret_n = n;
-	return 0;
-}
-
-static const struct found *found_uuid(const struct found *fs, size_t n, const char *uuid)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (fs[i].complete && strcmp(fs[i].received, uuid) == 0) {
-			return &fs[i];
-		}
-	}
-	return NULL;
-}
-
-/* A subvolume @name in @dirfd that a receive began and never finished:
- * removed by its id. */
-static int remove_partial(int dirfd, const char *name, const char *uuid)
-{
-	struct rvss_btrfs_subvol_info info;
-	char received[37];
-	int fd, ret;
-
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		return -errno;
-	}
-	ret = rvss_btrfs_subvol_info(fd, &info);
-	(void)close(fd);
-	if (ret != 0) {
-		return ret;
-	}
-	rvss_btrfs_uuid_format(info.received_uuid, received);
-	if (info.read_only && !rvss_btrfs_uuid_is_null(info.received_uuid) &&
-	    (uuid == NULL || strcmp(received, uuid) == 0)) {
-		return -EEXIST; /* complete: not ours to remove */
-	}
-	return rvss_btrfs_delete_id(dirfd, info.id);
 }
 
 /* ---------------------------------------------------------------- one send */
@@ -581,7 +439,7 @@ done:
 		(void)close(fd);
 	}
 	if (!ok && r->t.cmd == NULL && o->step != NULL && strcmp(o->step, "record") != 0) {
-		ret = remove_partial(sharefd, b->rec->name, b->uuid);
+		ret = agent_replica_dir_remove_partial(sharefd, b->rec->name, b->uuid);
 		if (ret == 0) {
 			note(r, "%s %s: removed the half-received %s/%s/%s", b->rec->share,
 			     b->rec->name, r->t.dir, b->rec->share, b->rec->name);
@@ -625,6 +483,21 @@ static void open_backup(struct run *r, struct backup *b)
 	rvss_btrfs_uuid_format(info.uuid, b->uuid);
 }
 
+struct clean_say {
+	struct run *r;
+	const char *share;
+};
+
+static void say_clean(void *priv, const char *name, bool removed)
+{
+	struct clean_say *s = priv;
+
+	note(s->r, s->r->dry_run ? "%s: would remove the half-received %s/%s/%s" :
+	     removed ? "%s: removed the half-received %s/%s/%s (an interrupted send)" :
+	     "%s: cannot remove the half-received %s/%s/%s", s->share, s->r->t.dir,
+	     s->share, name);
+}
+
 /*
  * A directory target: drop records of what it no longer holds, record
  * what it holds complete without a record, and remove what a receive
@@ -634,30 +507,20 @@ static int reconcile_dir(struct run *r, const char *share, int sharefd,
 			 struct backup *bs, size_t nb, struct rvss_replica **reps,
 			 size_t nr)
 {
-	struct found *fs = NULL;
+	struct agent_replica_found *fs = NULL;
+	struct clean_say say = { r, share };
 	size_t nf = 0, i, j;
 	int ret;
 
-	ret = scan_dir(r->ctx, sharefd, &fs, &nf);
+	ret = agent_replica_dir_clean(sharefd, r->dry_run, say_clean, &say);
+	if (ret >= 0) {
+		ret = agent_replica_dir_scan(r->ctx, sharefd, &fs, &nf);
+	}
 	if (ret != 0) {
 		return ret;
 	}
-	for (i = 0; i < nf; i++) {
-		if (fs[i].complete || !rvss_snapname_valid(fs[i].name)) {
-			continue;
-		}
-		if (r->dry_run) {
-			note(r, "%s: would remove the half-received %s/%s/%s", share,
-			     r->t.dir, share, fs[i].name);
-			continue;
-		}
-		ret = rvss_btrfs_delete_id(sharefd, fs[i].id);
-		note(r, ret == 0 ? "%s: removed the half-received %s/%s/%s (an interrupted "
-			"send)" : "%s: cannot remove the half-received %s/%s/%s", share,
-		     r->t.dir, share, fs[i].name);
-	}
 	for (i = 0; i < nr; i++) {
-		if (found_uuid(fs, nf, reps[i]->uuid) != NULL) {
+		if (agent_replica_dir_find(fs, nf, reps[i]->uuid) != NULL) {
 			continue;
 		}
 		note(r, "%s %s: no longer on %s: its record is dropped", share,
@@ -672,11 +535,11 @@ static int reconcile_dir(struct run *r, const char *share, int sharefd,
 		}
 	}
 	for (j = 0; j < nb; j++) {
-		const struct found *f;
+		const struct agent_replica_found *f;
 		struct rvss_replica rep = { .version = RVSS_REPLICA_VERSION };
 
 		if (bs[j].fd < 0 || bs[j].rep != NULL ||
-		    (f = found_uuid(fs, nf, bs[j].uuid)) == NULL) {
+		    (f = agent_replica_dir_find(fs, nf, bs[j].uuid)) == NULL) {
 			continue;
 		}
 		rep.target = r->t.id;
@@ -875,21 +738,20 @@ static void print_json(struct run *r)
 
 /*
  * One send to a target at a time: a second run (an overlapping timer)
- * would take the first one's receive in progress for an interrupted one.
- * A directory target is locked itself (flock), a command target through
- * the catalog file (flock: independent of tdb's fcntl locks).
+ * would send the same backups again.  A directory target is locked itself
+ * (replica_dir.h), a command target through the catalog file (flock:
+ * independent of tdb's fcntl locks).
  */
 static int lock_target(struct run *r, const char *catalog, int *ret_fd)
 {
 	int fd;
 
 	if (r->t.fd >= 0) {
-		fd = fcntl(r->t.fd, F_DUPFD_CLOEXEC, 0);
-	} else {
-		fd = open(catalog, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0 && errno == ENOENT) {
-			return 0; /* no catalog: nothing will be sent */
-		}
+		return 0; /* locked by agent_replica_dir_open() */
+	}
+	fd = open(catalog, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT) {
+		return 0; /* no catalog: nothing will be sent */
 	}
 	if (fd < 0) {
 		fprintf(stderr, "fsrvp_agent send: cannot lock the target: %s\n",

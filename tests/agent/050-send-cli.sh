@@ -11,6 +11,12 @@ expect_rc 2 "$AGENT" send --to-command ''
 expect_rc 0 "$AGENT" send --help
 out_has "--to-command CMD"
 
+echo "== receive: usage; a missing directory"
+expect_rc 2 "$AGENT" receive
+expect_rc 0 "$AGENT" receive --help
+out_has "fsrvp_agent receive DIR"
+expect_rc 2 "$AGENT" receive "$T/missing" </dev/null
+
 echo "== a missing target"
 expect_rc 2 "$AGENT" send --catalog "$T/rvss.tdb" --to "$T/missing"
 grep -q "No such file" "$T/err" || fail "no reason given for a missing target"

@@ -56,17 +56,11 @@ set_retain() {
 # created, exposed and deleted (retained); its name in BK.
 NB=0
 backup() {
-	local before after
 	echo "$1" >"$VOL/data.txt"
 	NB=$((NB + 1))
 	dd if=/dev/urandom of="$VOL/big.bin" bs=64K count=1 seek=$((NB * 7)) \
 		conv=notrunc status=none
-	before=$(ls "$STORE" 2>/dev/null)
-	create_expose backup ro vol >/dev/null
-	fss_delete_ok vol "$SET_ID" "${SC_IDS[0]}"
-	after=$(ls "$STORE")
-	BK=$(comm -13 <(echo "$before") <(echo "$after") | grep '^@GMT-') ||
-		fail "no new retained backup"
+	retained_backup vol "$STORE"
 	echo "backup $BK: data.txt = $1"
 }
 
@@ -112,7 +106,7 @@ FLOCK_PID=$!
 sleep 0.5
 out=$(agent send --to "$REPL")
 assert_eq 2 "$?" "send while another holds the target: exit status"
-assert_contains "$out" "another fsrvp_agent send to this target is running" "target lock"
+assert_contains "$out" "another fsrvp_agent send or receive on this target is running" "target lock"
 kill "$FLOCK_PID"
 wait "$FLOCK_PID" 2>/dev/null
 out=$(agent send --to "$REPL") || fail "send with no backup: $out"
@@ -189,6 +183,25 @@ printf '%s\n' "$out"
 assert_contains "$out" "vol $B1: transport failed" "unreachable receiver"
 out=$(agent send --to-command 'exit 255' --dry-run) || fail "dry run: $out"
 assert_contains "$out" "vol $B1: would send in full" "nothing recorded after the failure"
+
+step "fsrvp_agent receive at the command's far end: cleans up before and after"
+VIA2=$TMNT/via-receive
+mkdir -m 755 "$VIA2"
+# what an interrupted receive leaves: a writable subvolume, no received UUID
+btrfs subvolume create "$VIA2/@GMT-2020.01.01-00.00.00" >>"$LOGS/setup.log" 2>&1 ||
+	fail "subvolume create"
+out=$(agent send --to-command "head -c 200000 | $AGENT receive $VIA2")
+assert_eq 1 "$?" "a stream cut short: exit status"
+printf '%s\n' "$out"
+assert_contains "$out" "vol $B1: receive failed: the command: exit status 1" "stream cut short"
+assert_eq "" "$(ls "$VIA2")" "nothing half-received left by fsrvp_agent receive"
+out=$(agent send --to-command "$AGENT receive $VIA2") || fail "send to fsrvp_agent receive: $out"
+printf '%s\n' "$out"
+assert_contains "$out" "vol $B1: sent in full" "fsrvp_agent receive: first"
+assert_contains "$out" "vol $B4: sent incremental (parent $B2)" "fsrvp_agent receive: last"
+for b in "$B1" "$B2" "$B4"; do
+	assert_replica "$b" "$VIA2"
+done
 
 step "a full target: receive fails, nothing half-received is left"
 head -c $((200 << 20)) /dev/urandom >"$VOL/large.bin"
