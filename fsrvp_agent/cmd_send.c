@@ -75,7 +75,8 @@ static void send_usage(FILE *f)
 		"--to DIR: a directory on a btrfs filesystem, owned by root and not\n"
 		"writable by group or others; backups are received into DIR/SHARE/.\n"
 		"--to-command CMD: run by /bin/sh once per backup with the send stream on\n"
-		"its stdin (e.g. 'ssh backup@host sudo btrfs receive /srv/rvss'), with\n"
+		"its stdin (e.g. 'ssh backup@host sudo fsrvp_agent receive /srv/rvss',\n"
+		"or ... btrfs receive ...), with\n"
 		"RVSS_SHARE, RVSS_BACKUP, RVSS_PARENT (\"\" when in full) and RVSS_UUID set.\n"
 		"Progress on a terminal, one line per backup otherwise, only the result\n"
 		"with --json.  Exit 0 all sent, 1 a send failed, 2 usage or I/O error.\n");
