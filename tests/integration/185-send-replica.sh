@@ -247,7 +247,9 @@ out=$(script -qec "$AGENT send -s $CONF --to-command '$VIACMD'" /dev/null) ||
 	fail "send on a terminal: $out"
 printf '%s\n' "$out" | tr '\r' '\n' | grep -v '^.\[K$' | head -n 20
 assert_contains "$out" "vol $B5: " "progress line"
-assert_contains "$out" "MiB/s, 0:0" "progress line: rate and elapsed"
+printf '%s' "$out" | tr '\r' '\n' |
+	grep -qE "vol $B5: [0-9.]+ (B|KiB|MiB|GiB), [0-9.]+ (B|KiB|MiB|GiB)/s, 0:[0-9]{2} " ||
+	fail "progress line: no bytes, rate and elapsed time"
 assert_contains "$out" "(incremental: size not known before the end)" "progress line"
 assert_contains "$out" "vol $B5: sent incremental (parent $B4)" "summary after the progress"
 assert_replica "$B5" "$VIA/vol"
@@ -267,6 +269,13 @@ assert_contains "$out" "vol $B6: no snapshot in common with the target is left: 
 	"no common snapshot"
 assert_contains "$out" "vol $B6: sent in full" "no common snapshot"
 assert_replica "$B6"
+# on a terminal, a full send shows an estimate of the time left
+out=$(script -qec "$AGENT send -s $CONF --to-command '$VIACMD'" /dev/null) ||
+	fail "full send on a terminal: $out"
+printf '%s\n' "$out" | tr '\r' '\n' | grep -v '^.\[K$' | head -n 20
+assert_contains "$out" "left of ~8." "progress of a full send: estimate"
+assert_contains "$out" "vol $B6: sent in full" "full send on a terminal"
+assert_replica "$B6" "$VIA/vol"
 
 step "restore from the replica of a backup pruned here"
 assert_not_exists "$STORE/$B1"
