@@ -79,10 +79,25 @@ int rvss_catalog_open(TALLOC_CTX *mem_ctx, const char *path, bool create,
 	return 0;
 }
 
-/* Append "key=value\n" (kvtext.h). */
+/* Append "key=value\n", escaping backslash and newline in value. */
 static char *put(char *buf, const char *key, const char *value)
 {
-	return rvss_kv_put(buf, key, value);
+	const char *p;
+
+	buf = talloc_asprintf_append_buffer(buf, "%s=", key);
+	for (p = value != NULL ? value : ""; buf != NULL && *p != '\0'; p++) {
+		if (*p == '\\') {
+			buf = talloc_strdup_append_buffer(buf, "\\\\");
+		} else if (*p == '\n') {
+			buf = talloc_strdup_append_buffer(buf, "\\n");
+		} else {
+			buf = talloc_asprintf_append_buffer(buf, "%c", *p);
+		}
+	}
+	if (buf != NULL) {
+		buf = talloc_strdup_append_buffer(buf, "\n");
+	}
+	return buf;
 }
 
 char *rvss_record_pack(TALLOC_CTX *mem_ctx, const struct rvss_record *rec)
@@ -206,24 +221,69 @@ static int set_field(struct rvss_record *rec, const char *key, char *value)
 	return ret;
 }
 
-static int set_field_cb(void *priv, const char *key, char *value)
-{
-	return set_field(priv, key, value);
-}
-
 int rvss_record_unpack(TALLOC_CTX *mem_ctx, const char *buf, size_t len,
 		       struct rvss_record **ret_rec)
 {
 	struct rvss_record *rec;
+	size_t pos = 0;
+	char *key = NULL, *val = NULL;
 	int ret = 0;
 
 	rec = talloc_zero(NULL, struct rvss_record);
 	if (rec == NULL) {
 		return -ENOMEM;
 	}
-	ret = rvss_kv_each(rec, buf, len, set_field_cb, rec);
-	if (ret != 0) {
-		goto done;
+	while (pos < len) {
+		const char *eol = memchr(buf + pos, '\n', len - pos);
+		const char *eq;
+		size_t linelen, i, o;
+
+		if (eol == NULL) {
+			ret = -EBADMSG;
+			goto done;
+		}
+		linelen = (size_t)(eol - (buf + pos));
+		eq = memchr(buf + pos, '=', linelen);
+		if (eq == NULL || eq == buf + pos) {
+			ret = -EBADMSG;
+			goto done;
+		}
+		key = talloc_strndup(rec, buf + pos, (size_t)(eq - (buf + pos)));
+		val = talloc_size(rec, linelen + 1);
+		if (key == NULL || val == NULL) {
+			ret = -ENOMEM;
+			goto done;
+		}
+		for (i = (size_t)(eq - buf) + 1, o = 0; i < pos + linelen; i++) {
+			char c = buf[i];
+
+			if (c == '\0') {
+				ret = -EBADMSG;
+				goto done;
+			}
+			if (c == '\\') {
+				if (i + 1 >= pos + linelen) {
+					ret = -EBADMSG;
+					goto done;
+				}
+				c = buf[++i];
+				if (c == 'n') {
+					c = '\n';
+				} else if (c != '\\') {
+					ret = -EBADMSG;
+					goto done;
+				}
+			}
+			val[o++] = c;
+		}
+		val[o] = '\0';
+		ret = set_field(rec, key, val);
+		if (ret != 0) {
+			goto done;
+		}
+		TALLOC_FREE(key);
+		TALLOC_FREE(val);
+		pos += linelen + 1;
 	}
 	if (rec->snapshot == NULL || rec->snapshot[0] == '\0') {
 		ret = -EBADMSG;

@@ -11,16 +11,19 @@
 
 char *rvss_kv_put(char *buf, const char *key, const char *value)
 {
-	const char *p;
+	const char *p = value != NULL ? value : "";
 
 	buf = talloc_asprintf_append_buffer(buf, "%s=", key);
-	for (p = value != NULL ? value : ""; buf != NULL && *p != '\0'; p++) {
-		if (*p == '\\') {
-			buf = talloc_strdup_append_buffer(buf, "\\\\");
-		} else if (*p == '\n') {
-			buf = talloc_strdup_append_buffer(buf, "\\n");
+	while (buf != NULL && *p != '\0') {
+		/* what needs no escape goes in one piece */
+		size_t plain = strcspn(p, "\\\n");
+
+		if (plain == 0) {
+			buf = talloc_strdup_append_buffer(buf, *p == '\n' ? "\\n" : "\\\\");
+			p++;
 		} else {
-			buf = talloc_asprintf_append_buffer(buf, "%c", *p);
+			buf = talloc_strndup_append_buffer(buf, p, plain);
+			p += plain;
 		}
 	}
 	if (buf != NULL) {

@@ -1,6 +1,7 @@
 /*
- * rvss — "key=value" lines, the text form of every record rvss stores in
- * its catalog (catalog.h: snapshot records; replica.h: what was sent where).
+ * rvss — "key=value" lines, the text form of the records rvss stores in
+ * its catalog (replica.h: what was sent where; catalog.h's snapshot records
+ * are written the same way, and use the number parsers).
  * Readable with tdbdump.  A value may hold any byte but NUL: backslash and
  * newline are written "\\" and "\n"; nothing else is escaped.
  *
