@@ -478,7 +478,7 @@ def main():
         with open(sf) as f:
             body(f.read().rstrip())
     else:
-        body('## 6. Off-box copies: fsrvp_agent send vs a full send vs rsync')
+        body('## 7. Off-box copies: fsrvp_agent send vs a full send vs rsync')
         body()
         body('Not measured in this run (bench/send.sh failed or absent).')
     body()

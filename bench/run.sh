@@ -356,9 +356,9 @@ smbd_stop
 note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ------------------------------------------------------------- 6. send
-step "6. off-box copies: fsrvp_agent send vs a full send vs rsync (bench/send.sh)"
+step "7. off-box copies: fsrvp_agent send vs a full send vs rsync (bench/send.sh)"
 RVSS_BENCH_IN_RUN=1 RVSS_IN_NS= bash "$BENCH_SRC/send.sh" "$RVSS_BUILDDIR" ||
-	note "bench/send.sh failed: section 6 not measured"
+	note "bench/send.sh failed: section 7 not measured"
 
 # ------------------------------------------------------------- report
 step "report"

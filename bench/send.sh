@@ -18,7 +18,7 @@
 # Prints time and bytes moved per method and the ratios to fsrvp_agent
 # send; no pass/fail.  Page cache warm (not dropped: the machine is shared).
 #
-#   bench/send.sh BUILDDIR      (make bench runs it as section 6)
+#   bench/send.sh BUILDDIR      (make bench runs it as section 7)
 #
 # Writes $RVSS_BENCH_OUT/send.md (the section of docs/benchmarks.md); run
 # alone, it also replaces that section in docs/benchmarks.md, unless
@@ -161,12 +161,12 @@ echo "machine: $(uname -r), $(btrfs --version), $(nproc) cores, $(date -u +%FT%T
 	>"$OUT/send.md" || fail "report"
 cat "$OUT/send.md"
 if [ "${RVSS_BENCH_NO_DOCS:-}" != 1 ] && [ "${RVSS_BENCH_IN_RUN:-}" != 1 ]; then
-	# run alone: replace section 6 of docs/benchmarks.md (or add it
+	# run alone: replace section 7 of docs/benchmarks.md (or add it
 	# before the notes); bench/report.py writes it on a full run
 	/usr/bin/python3 - "$SRC/docs/benchmarks.md" "$OUT/send.md" <<'EOF'
 import re, sys
 doc, sec = open(sys.argv[1]).read(), open(sys.argv[2]).read().rstrip() + '\n\n'
-m = re.search(r'^## 6\. .*?(?=^## )', doc, re.S | re.M)
+m = re.search(r'^## 7\. .*?(?=^## )', doc, re.S | re.M)
 if m:
     doc = doc[:m.start()] + sec + doc[m.end():]
 else:
@@ -174,5 +174,5 @@ else:
     doc = doc[:i] + sec + doc[i:] if i >= 0 else doc + '\n' + sec
 open(sys.argv[1], 'w').write(doc)
 EOF
-	echo "docs/benchmarks.md: section 6 updated"
+	echo "docs/benchmarks.md: section 7 updated"
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-# The section "6. Off-box copies" of docs/benchmarks.md from bench/send.sh's
+# The section "7. Off-box copies" of docs/benchmarks.md from bench/send.sh's
 # raw figures: send_report.py SEND.TXT MIB NBLOCKS ROUNDS > send.md
 import statistics, sys
 path, mib, nblocks, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -24,7 +24,7 @@ names = [
 base_t = statistics.median(t for t, _ in rows['agent_send'])
 base_b = statistics.median(b for _, b in rows['agent_send'])
 out = []
-out.append('## 6. Off-box copies: fsrvp_agent send vs a full send vs rsync')
+out.append('## 7. Off-box copies: fsrvp_agent send vs a full send vs rsync')
 out.append('')
 out.append('bench/send.sh: a share of %d MiB (16 files, random data) on one loop '
            'btrfs, copies on another; per round %d blocks of 64 KiB at random '
