@@ -11,6 +11,7 @@
 #   make bench-send   only the off-box copy benchmark (bench/send.sh, ~3 min)
 #   make soak         long run on one server: fds/RSS curve, no leak (bench/soak.sh)
 #   make crash        kill -9 of rpcd_fsrvp inside Commit/Delete, then gc (bench/crash.sh)
+#   make bench-nested Commit time vs nested subvolumes (bench/nested.sh)
 #
 #   make TARGET SUITE=S   the same target for Debian suite S's Samba, inside a
 #                         chroot of S (tools/suite.sh), in build-S/.  S is one
@@ -31,7 +32,7 @@ WAF_STAMP = $(BUILDDIR)/.samba-src
 WAF = WAFLOCK=.lock-waf-$(notdir $(BUILDDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 WAF_ASAN = WAFLOCK=.lock-waf-$(notdir $(ASANDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 
-.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench bench-send soak crash fuzz clean check-all check-point-release
+.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench bench-nested bench-send soak crash fuzz clean check-all check-point-release
 
 SUITES     := bookworm bookworm-backports trixie trixie-backports forky
 HOST_SUITE := $(shell tools/suite.sh host-suite)
@@ -45,7 +46,7 @@ $(error SUITE=$(SUITE) is not one of: $(SUITES))
 endif
 IN_SUITE = tools/suite.sh $(SUITE) run make BUILDDIR=build-$(SUITE)
 
-all build configure check unit unit-asan agent step integration demo bench bench-send soak crash fuzz fuzz-smoke clean:
+all build configure check unit unit-asan agent step integration demo bench bench-nested bench-send soak crash fuzz fuzz-smoke clean:
 	@$(IN_SUITE) $@
 
 # Installed inside the chroot into a staging directory of the checkout, then
@@ -130,6 +131,10 @@ soak: build
 
 crash: build
 	@bench/crash.sh $(BUILDDIR)
+
+# Commit time vs nested subvolumes (also section 6 of make bench)
+bench-nested: build
+	@bench/nested.sh $(BUILDDIR)
 
 fuzz:
 	@tests/fuzz/run.sh

@@ -473,6 +473,18 @@ def main():
     else:
         body('Not measured in this run (bench/check_vs_find.sh absent).')
     body()
+
+    body('## 6. Commit vs nested subvolumes')
+    body()
+    nf = os.path.join(res, 'nested', 'nested.txt')
+    if os.path.exists(nf):
+        body('Output of bench/nested.sh (`make bench-nested` runs it alone):')
+        body()
+        with open(nf) as f:
+            body(f.read().rstrip())
+    else:
+        body('Not measured in this run (bench/nested.sh failed or absent).')
+    body()
     sf = os.path.join(res, 'send.md')
     if os.path.exists(sf):
         with open(sf) as f:

@@ -23,7 +23,8 @@
 #   RVSS_BENCH_SHARES (64), RVSS_BENCH_FILES ("0 10000 100000"),
 #   RVSS_BENCH_DATA_GIB ("1"; "1 20" in full; only 1 and 20 are known),
 #   RVSS_BENCH_OUT (results directory),
-#   RVSS_BENCH_NO_DOCS=1 (do not touch docs/).
+#   RVSS_BENCH_NO_DOCS=1 (do not touch docs/); bench/nested.sh's own
+#   (RVSS_NESTED_COUNTS, RVSS_NESTED_CYCLES, RVSS_NESTED_SNAPS).
 #
 # Copyright (C) rvss authors.  GPL-3.0-or-later.
 
@@ -353,6 +354,12 @@ else
 fi
 
 smbd_stop
+
+# ------------------------------------------------------------- 6. nested
+step "6. Commit vs nested subvolumes (bench/nested.sh)"
+RVSS_NESTED_OUT=$OUT/nested "$BENCH_SRC/nested.sh" "$RVSS_BUILDDIR" \
+	>"$OUT/nested.log" 2>&1 ||
+	note "bench/nested.sh failed: see $OUT/nested.log"
 note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ------------------------------------------------------------- 6. send

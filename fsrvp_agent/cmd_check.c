@@ -25,6 +25,7 @@
 #include "check.h"
 #include "jsonout.h"
 #include "layout.h"
+#include "options.h"
 #include "smbconf.h"
 #include "snapshot.h"
 
@@ -212,6 +213,31 @@ static const char *store_below(TALLOC_CTX *ctx, const char *conf,
 	return vol->store + n + 1;
 }
 
+/*
+ * rvss:nested subvolumes of @share: with "include" a nested subvolume is
+ * snapshotted into the copy, so it is no finding (RVSS-L005).  0, or -1
+ * (printed) for a value the module would refuse at connect.
+ */
+static int nested_mode(TALLOC_CTX *ctx, const char *conf, const char *share,
+		       enum rvss_nested_mode *ret_mode)
+{
+	char *v = NULL, *why = NULL;
+
+	*ret_mode = RVSS_NESTED_REFUSE;
+	if (share == NULL ||
+	    agent_smbconf_param(ctx, conf, share, "rvss:nested subvolumes", &v,
+				&why) != 0) {
+		return 0; /* not set: the default */
+	}
+	if (rvss_parse_nested(v, ret_mode) != 0) {
+		fprintf(stderr, "fsrvp_agent check: share '%s': rvss:nested "
+			"subvolumes = '%s' is not 'refuse' or 'include'\n",
+			share, v);
+		return -1;
+	}
+	return 0;
+}
+
 static void check_usage(FILE *f)
 {
 	fprintf(f,
@@ -239,6 +265,10 @@ static void check_usage(FILE *f)
 "                          while one walks (default: CPUs, at most 8)\n"
 "  -h, --help\n"
 "\n"
+"With --share, a share with rvss:nested subvolumes = include gets no\n"
+"finding for a nested subvolume (Commit snapshots it into the copy); the\n"
+"check does not walk it: check it by its own path.\n"
+"\n"
 "Exit codes: 0 qualifies, 1 violations found, 2 usage or I/O error.\n");
 }
 
@@ -264,6 +294,7 @@ int cmd_check(int argc, char **argv)
 	const char *share = NULL;
 	const char *conf = NULL;
 	const char *share_name = NULL;
+	enum rvss_nested_mode nested = RVSS_NESTED_REFUSE;
 	const char **exts = NULL;
 	const char *skip[2] = { NULL, NULL };
 	char *path = NULL;
@@ -358,6 +389,10 @@ int cmd_check(int argc, char **argv)
 		if (share_name == NULL) {
 			share_name = share;
 		}
+		if (nested_mode(ctx, conf, share, &nested) != 0) {
+			goto done;
+		}
+		opts.include_subvolumes = nested == RVSS_NESTED_INCLUDE;
 	} else {
 		path = argv[optind];
 	}
@@ -377,6 +412,8 @@ int cmd_check(int argc, char **argv)
 		agent_json_member(stdout, "path", canon != NULL ? canon : path);
 		fputs(", ", stdout);
 		agent_json_member(stdout, "share", share);
+		fprintf(stdout, ", \"nested_subvolumes\": \"%s\"",
+			nested == RVSS_NESTED_INCLUDE ? "include" : "refuse");
 		fprintf(stdout, ", \"max_depth\": %u, \"findings\": [",
 			opts.max_depth);
 	}

@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "jsonout.h"
 #include "layout.h"
+#include "nested.h"
 #include "modinfo.h"
 #include "options.h"
 #include "smbconf.h"
@@ -497,8 +498,68 @@ static void check_shadow_copy2(struct doctor *d, const char *share,
 	}
 }
 
+/*
+ * RVSS-D013: rvss:nested subvolumes.  With "refuse" (the default) a share
+ * with a subvolume nested below it is refused by FSRVP; "include"
+ * snapshots each into the copy, one after another.  *@ret_mode is what
+ * the module will use.
+ */
+static void check_nested(struct doctor *d, const char *share,
+			 const char *sdir, const struct rvss_volume *vol,
+			 enum rvss_nested_mode *ret_mode)
+{
+	struct rvss_nested_filter filter = {
+		.below = vol->rel,
+		.root_path = vol->subvol_root,
+		.store_base = vol->store_base,
+		.snapshot_dir = sdir[0] != '/' ? sdir : NULL,
+	};
+	struct rvss_nested_sub *subs = NULL;
+	size_t n = 0;
+	char *v = NULL;
+	int fd, r;
+
+	*ret_mode = RVSS_NESTED_REFUSE;
+	if (param(d, share, "rvss:nested subvolumes", &v) != 0) {
+		return;
+	}
+	if (v != NULL && rvss_parse_nested(v, ret_mode) != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D013", share,
+		    "rvss:nested subvolumes = %s is not 'refuse' or 'include': "
+		    "smbd refuses to connect the share", v);
+		return;
+	}
+	fd = open(vol->subvol_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = fd < 0 ? -errno : rvss_nested_find(d->ctx, fd, &filter, &subs, &n, NULL);
+	if (fd >= 0) {
+		close(fd);
+	}
+	if (r != 0) {
+		say(d, SEV_PROBLEM, "RVSS-D013", share,
+		    "cannot list the subvolumes below %s: %s", vol->share_path,
+		    strerror(-r));
+		return;
+	}
+	if (*ret_mode == RVSS_NESTED_INCLUDE) {
+		say(d, SEV_OK, NULL, share, "rvss:nested subvolumes = include: "
+		    "%zu nested subvolume(s) below the share now, each "
+		    "snapshotted into the copy, one after another (the "
+		    "requester's writers stay frozen for the whole Commit)", n);
+		return;
+	}
+	if (n > 0) {
+		say(d, SEV_PROBLEM, "RVSS-D013", share,
+		    "nested subvolume %s/%s%s below the share: FSRVP refuses "
+		    "the share, a snapshot would miss it; set 'rvss:nested "
+		    "subvolumes = include' to snapshot each into the copy, or "
+		    "move it out of the share", vol->subvol_root, subs[0].rel,
+		    n > 1 ? talloc_asprintf(d->ctx, " (and %zu more)", n - 1) : "");
+	}
+}
+
 static void check_layout(struct doctor *d, const char *share,
-			 const char *path, const struct rvss_volume *vol)
+			 const char *path, const struct rvss_volume *vol,
+			 enum rvss_nested_mode nested)
 {
 	struct rvss_layout_opts opts;
 	struct rvss_layout_result *res = NULL;
@@ -510,6 +571,7 @@ static void check_layout(struct doctor *d, const char *share,
 	rvss_layout_opts_init(&opts);
 	opts.share_name = share;
 	opts.max_findings = 10;
+	opts.include_subvolumes = nested == RVSS_NESTED_INCLUDE;
 	if (strncmp(vol->store, vol->share_path, plen) == 0 &&
 	    vol->store[plen] == '/') {
 		skip[0] = vol->store + plen + 1;
@@ -541,6 +603,7 @@ static void check_layout(struct doctor *d, const char *share,
 static int check_share(struct doctor *d, const char *share, const char *vfs)
 {
 	struct rvss_volume *vol = NULL;
+	enum rvss_nested_mode nested = RVSS_NESTED_REFUSE;
 	char *path = NULL;
 	char *sdir = NULL;
 	char *reason = NULL;
@@ -587,9 +650,11 @@ static int check_share(struct doctor *d, const char *share, const char *vfs)
 		return 0;
 	}
 	check_store(d, share, vol);
+	check_nested(d, share, sdir != NULL ? sdir : RVSS_DEFAULT_SNAPSHOT_DIR,
+		     vol, &nested);
 	check_shadow_copy2(d, share, vfs, path, vol);
 	if (d->layout) {
-		check_layout(d, share, path, vol);
+		check_layout(d, share, path, vol, nested);
 	}
 	return 0;
 }

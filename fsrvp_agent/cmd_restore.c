@@ -47,6 +47,7 @@
 #include "catalog.h"
 #include "commands.h"
 #include "mountinfo.h"
+#include "nested.h"
 #include "replica.h"
 #include "state.h"
 #include "store.h"
@@ -204,6 +205,26 @@ static int open_below(TALLOC_CTX *mem_ctx, int snapfd, const char *what,
 					      "read-only snapshots", what);
 		ret = -EPERM;
 		goto done;
+	}
+	/* a tree of snapshots (rvss:nested subvolumes): all of it */
+	if (ret == 0) {
+		char *writable = NULL;
+
+		ret = rvss_nested_all_read_only(mem_ctx, snapfd, &writable);
+		if (ret != 0) {
+			*ret_reason = talloc_asprintf(mem_ctx, "cannot list the "
+						      "subvolumes inside %s: %s",
+						      what, strerror(-ret));
+			goto done;
+		}
+		if (writable != NULL) {
+			*ret_reason = talloc_asprintf(mem_ctx, "%s/%s inside the "
+						      "snapshot is writable: restore "
+						      "reads only read-only snapshots",
+						      what, writable);
+			ret = -EPERM;
+			goto done;
+		}
 	}
 	while (*rel == '/') {
 		rel++;

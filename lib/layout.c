@@ -327,7 +327,9 @@ static void report_crossing(struct walk *w, const struct frame *f,
 	if (!mount && dev != f->dev && stx->stx_ino == RVSS_BTRFS_SUBVOL_ROOT_INO &&
 	    w->root_fstype == (long)BTRFS_SUPER_MAGIC &&
 	    (!type_known || type == (long)BTRFS_SUPER_MAGIC)) {
-		emit(w, RVSS_LAYOUT_SUBVOLUME, w->path, NULL);
+		if (!w->opts->include_subvolumes) {
+			emit(w, RVSS_LAYOUT_SUBVOLUME, w->path, NULL);
+		}
 		return;
 	}
 	if (mount && type_known && type == w->root_fstype) {

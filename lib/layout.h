@@ -79,6 +79,11 @@ struct rvss_layout_opts {
 	uint64_t deadline_ns;
 	/** Open directories at once, i.e. depth walked (0 = 256). */
 	unsigned max_open_dirs;
+	/** rvss:nested subvolumes = include: a nested btrfs subvolume is
+	 *  snapshotted into the copy, so it is no finding.  It is not walked
+	 *  either (the hard-link rule reads link counts of one subvolume's
+	 *  tree); check it by its own path. */
+	bool include_subvolumes;
 	/** Skip the hard-link rule (RVSS_LAYOUT_HARDLINK).  It is the only
 	 *  rule that needs every regular file's link count; without it the
 	 *  walk reads directories only, as find does. */

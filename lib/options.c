@@ -152,3 +152,19 @@ int rvss_parse_retain(const char *s, bool *ret_enabled, uint32_t *ret_count,
 	*ret_age = age;
 	return 0;
 }
+
+int rvss_parse_nested(const char *s, enum rvss_nested_mode *ret)
+{
+	if (s == NULL) {
+		return -EINVAL;
+	}
+	if (strcasecmp(s, "refuse") == 0) {
+		*ret = RVSS_NESTED_REFUSE;
+		return 0;
+	}
+	if (strcasecmp(s, "include") == 0) {
+		*ret = RVSS_NESTED_INCLUDE;
+		return 0;
+	}
+	return -EINVAL;
+}

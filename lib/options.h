@@ -36,4 +36,16 @@ int rvss_parse_duration(const char *s, uint64_t *ret_seconds);
 int rvss_parse_retain(const char *s, bool *ret_enabled, uint32_t *ret_count,
 		      uint64_t *ret_age);
 
+/** rvss:nested subvolumes: what a Commit does with subvolumes below a share. */
+enum rvss_nested_mode {
+	RVSS_NESTED_REFUSE = 0, /**< the share is not supported (default) */
+	RVSS_NESTED_INCLUDE,    /**< each is snapshotted into the copy (nested.h) */
+};
+
+/**
+ * @brief rvss:nested subvolumes: "refuse" or "include" (any case).
+ * @return 0; -EINVAL (@ret untouched).
+ */
+int rvss_parse_nested(const char *s, enum rvss_nested_mode *ret);
+
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "btrfs.h"
+#include "nested.h"
 #include "snapname.h"
 #include "store.h"
 
@@ -242,7 +243,8 @@ static int make_read_only(const struct rvss_record *rec)
 
 	ret = rvss_store_open_recorded(NULL, rec, NULL, &fd, NULL, NULL);
 	if (ret == 0) {
-		ret = rvss_btrfs_set_read_only(fd, true);
+		/* every snapshot of a tree (nested.h) */
+		ret = rvss_nested_set_read_only(fd, true, NULL);
 		(void)close(fd);
 	}
 	return ret;
@@ -286,6 +288,8 @@ static int move_into_store(struct rvss_catalog *cat, const struct rvss_record *r
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	char *store = NULL, *slash;
 	uint64_t src_id = 0, new_id = 0;
+	struct rvss_nested_sub *subs = NULL;
+	size_t n_subs = 0;
 	int wfd = -1, sfd = -1, srcfd = -1, newfd = -1, tries, ret = -EBUSY;
 
 	if (tmp == NULL) {
@@ -304,6 +308,9 @@ static int move_into_store(struct rvss_catalog *cat, const struct rvss_record *r
 	if (ret == 0) {
 		sfd = openat(wfd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		ret = sfd < 0 ? -errno : 0;
+	}
+	if (ret == 0) {
+		ret = rvss_nested_find(tmp, srcfd, NULL, &subs, &n_subs, NULL);
 	}
 	if (ret != 0) {
 		goto done;
@@ -338,7 +345,9 @@ static int move_into_store(struct rvss_catalog *cat, const struct rvss_record *r
 		if (ret != 0) {
 			goto done;
 		}
-		ret = rvss_btrfs_snapshot(srcfd, sfd, name, true);
+		/* the copy's nested snapshots too (nested.h) */
+		ret = rvss_nested_snapshot(tmp, srcfd, sfd, name, true, subs,
+					   n_subs, NULL);
 		if (ret != 0) {
 			(void)rvss_catalog_remove(cat, upd.snapshot);
 			if (ret == -EEXIST) {
@@ -354,6 +363,9 @@ static int move_into_store(struct rvss_catalog *cat, const struct rvss_record *r
 		}
 		if (ret != 0) {
 			/* Keep the original; drop the half-made copy. */
+			if (newfd >= 0) {
+				(void)rvss_nested_prepare_delete(newfd);
+			}
 			if ((new_id != 0 ? rvss_btrfs_delete_id(sfd, new_id)
 					 : rvss_btrfs_delete(sfd, name)) == 0) {
 				(void)rvss_catalog_remove(cat, upd.snapshot);
@@ -361,6 +373,7 @@ static int move_into_store(struct rvss_catalog *cat, const struct rvss_record *r
 			goto done;
 		}
 		/* The writable copy: by the id checked above. */
+		(void)rvss_nested_prepare_delete(srcfd);
 		close(srcfd);
 		srcfd = -1;
 		ret = rvss_btrfs_delete_id(wfd, src_id);

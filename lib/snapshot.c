@@ -27,6 +27,7 @@
 #include "catalog.h"
 #include "fss_state.h"
 #include "mountinfo.h"
+#include "nested.h"
 #include "reason.h"
 #include "reclaim.h"
 #include "snapname.h"
@@ -316,7 +317,8 @@ done:
 
 /* Does the volume behind @rootfd qualify?  Nothing is made. */
 static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
-			int rootfd, char **ret_reason)
+			int rootfd, enum rvss_nested_mode nested,
+			char **ret_reason)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	char *rel_slash;
@@ -333,9 +335,11 @@ static int check_volume(TALLOC_CTX *mem_ctx, const struct rvss_volume *vol,
 	/*
 	 * Nested subvolumes below the share would be empty in the snapshot.
 	 * Only the subvolume's direct children need a look: one that is
-	 * not below the share holds all its own nested ones.
+	 * not below the share holds all its own nested ones.  With
+	 * rvss:nested subvolumes = include, Commit snapshots them too.
 	 */
-	ret = rvss_btrfs_children(tmp, rootfd, &kids, &n);
+	ret = nested == RVSS_NESTED_INCLUDE ? 0 :
+	      rvss_btrfs_children(tmp, rootfd, &kids, &n);
 	if (ret != 0) {
 		rvss_set_reason(mem_ctx, ret_reason, "cannot list subvolumes below %s: %s",
 			   vol->subvol_root, strerror(-ret));
@@ -412,8 +416,8 @@ done:
 
 /* rvss_snap_check(), keeping the subvolume root open for create. */
 static int check(TALLOC_CTX *mem_ctx, const char *share_path,
-		 const char *snapshot_dir, struct rvss_volume **ret_vol,
-		 int *ret_rootfd, char **ret_reason)
+		 const char *snapshot_dir, enum rvss_nested_mode nested,
+		 struct rvss_volume **ret_vol, int *ret_rootfd, char **ret_reason)
 {
 	TALLOC_CTX *tmp = talloc_new(NULL);
 	struct rvss_volume *vol = NULL;
@@ -430,7 +434,7 @@ static int check(TALLOC_CTX *mem_ctx, const char *share_path,
 		}
 		goto done;
 	}
-	ret = check_volume(mem_ctx, vol, rootfd, ret_reason);
+	ret = check_volume(mem_ctx, vol, rootfd, nested, ret_reason);
 	if (ret != 0) {
 		goto done;
 	}
@@ -448,11 +452,42 @@ int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
 		    const char *snapshot_dir, struct rvss_volume **ret_vol,
 		    char **ret_reason)
 {
+	return rvss_snap_check_nested(mem_ctx, share_path, snapshot_dir,
+				      RVSS_NESTED_REFUSE, ret_vol, ret_reason);
+}
+
+int rvss_snap_check_nested(TALLOC_CTX *mem_ctx, const char *share_path,
+			   const char *snapshot_dir, enum rvss_nested_mode nested,
+			   struct rvss_volume **ret_vol, char **ret_reason)
+{
 	int rootfd = -1;
 	int ret;
 
-	ret = check(mem_ctx, share_path, snapshot_dir, ret_vol, &rootfd, ret_reason);
+	ret = check(mem_ctx, share_path, snapshot_dir, nested, ret_vol, &rootfd,
+		    ret_reason);
 	rvss_close_fd(&rootfd);
+	return ret;
+}
+
+/* The subvolumes nested below the share, without the stores (nested.h). */
+static int nested_below_share(TALLOC_CTX *mem_ctx, TALLOC_CTX *tmp,
+			      const struct rvss_volume *vol, int rootfd,
+			      const char *snapshot_dir,
+			      struct rvss_nested_sub **ret_subs, size_t *ret_n,
+			      char **ret_reason)
+{
+	struct rvss_nested_filter filter = {
+		.below = vol->rel,
+		.root_path = vol->subvol_root,
+		.store_base = vol->store_base,
+		.snapshot_dir = snapshot_dir[0] != '/' ? snapshot_dir : NULL,
+	};
+	int ret;
+
+	ret = rvss_nested_find(tmp, rootfd, &filter, ret_subs, ret_n, ret_reason);
+	if (ret != 0 && ret_reason != NULL && *ret_reason != NULL) {
+		talloc_steal(mem_ctx, *ret_reason);
+	}
 	return ret;
 }
 
@@ -464,6 +499,8 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	struct rvss_volume *vol = NULL;
 	struct rvss_catalog *cat = NULL;
 	struct rvss_record *rec = NULL;
+	struct rvss_nested_sub *subs = NULL;
+	size_t n_subs = 0;
 	char name[RVSS_SNAPNAME_LEN + 1];
 	uint8_t fsid[16];
 	char *dir = NULL;
@@ -475,13 +512,25 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	if (tmp == NULL) {
 		return -ENOMEM;
 	}
-	ret = check(tmp, args->base_volume, args->snapshot_dir, &vol, &rootfd,
-		    ret_reason);
+	ret = check(tmp, args->base_volume, args->snapshot_dir, args->nested,
+		    &vol, &rootfd, ret_reason);
 	if (ret != 0) {
 		if (ret_reason != NULL && *ret_reason != NULL) {
 			talloc_steal(mem_ctx, *ret_reason);
 		}
 		goto done;
+	}
+	/* nested.h: the subvolumes below the share, snapshotted into it */
+	if (args->nested == RVSS_NESTED_INCLUDE) {
+		ret = nested_below_share(mem_ctx, tmp, vol, rootfd,
+					 args->snapshot_dir, &subs, &n_subs,
+					 ret_reason);
+		if (ret != 0) {
+			goto done;
+		}
+	}
+	if (args->nested_count != NULL) {
+		*args->nested_count = n_subs;
 	}
 	dir = args->rw ? join(tmp, vol->store, RVSS_WRITABLE_SUBDIR) : vol->store;
 	if (dir == NULL) {
@@ -563,7 +612,8 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 			(void)rvss_catalog_remove(cat, rec->snapshot);
 			continue;
 		}
-		ret = rvss_btrfs_snapshot(rootfd, storefd, name, !args->rw);
+		ret = rvss_nested_snapshot(tmp, rootfd, storefd, name, !args->rw,
+					   subs, n_subs, ret_reason);
 		if (ret == -EEXIST) {
 			(void)rvss_catalog_remove(cat, rec->snapshot);
 			continue;
@@ -598,6 +648,9 @@ int rvss_snap_create(TALLOC_CTX *mem_ctx, const struct rvss_create_args *args,
 	if (ret != 0) {
 		rvss_set_reason(mem_ctx, ret_reason, "cannot record snapshot %s: %s",
 			   rec->snapshot, strerror(-ret));
+		if (snapfd >= 0) {
+			(void)rvss_nested_prepare_delete(snapfd);
+		}
 		if (rvss_btrfs_delete(storefd, name) == 0) {
 			(void)rvss_catalog_remove(cat, rec->snapshot);
 		}

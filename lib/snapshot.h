@@ -16,6 +16,7 @@
 #include <talloc.h>
 
 #include "catalog.h"
+#include "options.h"
 #include "store.h"
 
 /** Default snapshot store, relative to the enclosing subvolume root. */
@@ -74,6 +75,16 @@ int rvss_snap_check(TALLOC_CTX *mem_ctx, const char *share_path,
 		    const char *snapshot_dir, struct rvss_volume **ret_vol,
 		    char **ret_reason);
 
+/**
+ * @brief rvss_snap_check(), with rvss:nested subvolumes: with
+ * RVSS_NESTED_INCLUDE a nested subvolume below the share is no reason to
+ * refuse it (Commit snapshots it into the copy, nested.h); a mount point
+ * still is.
+ */
+int rvss_snap_check_nested(TALLOC_CTX *mem_ctx, const char *share_path,
+			   const char *snapshot_dir, enum rvss_nested_mode nested,
+			   struct rvss_volume **ret_vol, char **ret_reason);
+
 /** Arguments of rvss_snap_create(). */
 struct rvss_create_args {
 	const char *catalog_path;  /**< the catalog tdb */
@@ -81,6 +92,10 @@ struct rvss_create_args {
 	const char *share;         /**< share name, for the record */
 	const char *base_volume;   /**< Samba's base volume (share path) */
 	bool rw;                   /**< writable (auto-recovery) */
+	/** rvss:nested subvolumes (RVSS_NESTED_REFUSE when zeroed) */
+	enum rvss_nested_mode nested;
+	/** optional out: nested subvolumes snapshotted into the copy */
+	size_t *nested_count;
 };
 
 /**

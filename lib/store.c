@@ -21,6 +21,7 @@
 #include "btrfs.h"
 #include "catalog.h"
 #include "mountinfo.h"
+#include "nested.h"
 #include "reason.h"
 #include "snapname.h"
 
@@ -421,7 +422,6 @@ int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 	if (ret != 0) {
 		goto done;
 	}
-	rvss_close_fd(&fd);
 	upd = *rec;
 	upd.state = RVSS_STATE_DELETING;
 	upd.updated = time(NULL);
@@ -439,6 +439,9 @@ int rvss_snap_destroy_record(TALLOC_CTX *mem_ctx, struct rvss_catalog *cat,
 		rvss_set_reason(mem_ctx, ret_reason, "cannot update catalog: %s", strerror(-ret));
 		goto done;
 	}
+	/* A tree of snapshots (nested.h): writable, to be taken apart. */
+	(void)rvss_nested_prepare_delete(fd);
+	rvss_close_fd(&fd);
 	/* By the id just checked, never by the name again. */
 	ret = rvss_btrfs_delete_id(dirfd, id);
 	if (ret != 0 && ret != -ENOENT) {

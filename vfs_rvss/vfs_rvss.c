@@ -189,6 +189,13 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 			"'count, age' (e.g. '14, 30d')\n", dir);
 		goto invalid;
 	}
+	dir = lp_parm_const_string(snum, RVSS_MODULE_NAME, "nested subvolumes",
+				   "refuse");
+	if (rvss_parse_nested(dir, &cfg->nested) != 0) {
+		DBG_ERR("rvss:nested subvolumes = '%s' is not 'refuse' or "
+			"'include'\n", dir);
+		goto invalid;
+	}
 	/* Samba's own message sequence timeout, as rpcd_fsrvp reads it. */
 	ret = lp_parm_int(GLOBAL_SECTION_SNUM, "fss", "sequence timeout", 180);
 	cfg->seq_timeout = ret > 0 ? (uint64_t)ret : 0;
@@ -217,7 +224,8 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 	}
 	DBG_DEBUG("share [%s]: snapshot dir = %s, catalog = %s, hide store = %s "
 		  "(%s), reclaim = %s (grace %llus), expose max age = %llus, "
-		  "retain = %s (count %u, age %llus), fss state = %s, "
+		  "retain = %s (count %u, age %llus), nested subvolumes = %s, "
+		  "fss state = %s, "
 		  "rpcd_fsrvp:num_workers = %d%s\n",
 		  cfg->share, cfg->snapshot_dir, cfg->catalog,
 		  cfg->hide_store ? "yes" : "no",
@@ -226,7 +234,9 @@ static int vfs_rvss_connect(vfs_handle_struct *handle, const char *service,
 		  (unsigned long long)cfg->reclaim_grace,
 		  (unsigned long long)cfg->expose_max_age,
 		  cfg->retain ? "yes" : "no", (unsigned)cfg->retain_count,
-		  (unsigned long long)cfg->retain_age, cfg->fss_state,
+		  (unsigned long long)cfg->retain_age,
+		  cfg->nested == RVSS_NESTED_INCLUDE ? "include" : "refuse",
+		  cfg->fss_state,
 		  cfg->fss_workers, cfg->fss_workers_default ? " (default)" : "");
 	SMB_VFS_HANDLE_SET_DATA(handle, cfg, NULL, struct vfs_rvss_config,
 				goto nomem);
@@ -362,6 +372,7 @@ static bool layout_ok(struct vfs_rvss_config *cfg, const char *path)
 	opts.max_depth = cfg->check_depth;
 	opts.skip_paths = cfg->hide_rel != NULL ? skip : NULL;
 	opts.share_name = cfg->share;
+	opts.include_subvolumes = cfg->nested == RVSS_NESTED_INCLUDE;
 	opts.deadline_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec +
 			   cfg->check_timeout * 1000000000ULL;
 	opts.threads = 1;
@@ -421,8 +432,9 @@ static NTSTATUS vfs_rvss_snap_check_path(struct vfs_handle_struct *handle,
 	/* Root so that every nested subvolume is seen (unprivileged
 	 * listing silently skips those the user cannot reach). */
 	become_root();
-	ret = rvss_snap_check(talloc_tos(), service_path, cfg->snapshot_dir,
-			      &vol, &reason);
+	ret = rvss_snap_check_nested(talloc_tos(), service_path,
+				     cfg->snapshot_dir, cfg->nested, &vol,
+				     &reason);
 	unbecome_root();
 	if (ret == -RVSS_EUNTRUSTED) {
 		/* A share user may have planted it, but the admin must act. */
@@ -465,6 +477,8 @@ static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
 	struct rvss_create_args args;
 	char *reason = NULL;
 	time_t requested = *tstamp;
+	struct timespec t0, t1;
+	size_t nested = 0;
 	int ret;
 
 	if (cfg == NULL) {
@@ -476,11 +490,15 @@ static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
 		.share = cfg->share,
 		.base_volume = base_volume,
 		.rw = rw,
+		.nested = cfg->nested,
+		.nested_count = &nested,
 	};
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	become_root();
 	ret = rvss_snap_create(mem_ctx, &args, tstamp, base_path, snap_path,
 			       NULL, &reason);
 	unbecome_root();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (ret != 0) {
 		if (ret == -EOPNOTSUPP || ret == -EXDEV) {
 			DBG_NOTICE("share [%s]: no snapshot of %s: %s\n", cfg->share,
@@ -495,6 +513,13 @@ static NTSTATUS vfs_rvss_snap_create(struct vfs_handle_struct *handle,
 	DBG_NOTICE("share [%s]: created %s snapshot %s of %s%s\n", cfg->share,
 		   rw ? "writable" : "read-only", *snap_path, base_volume,
 		   *tstamp != requested ? " (time stamp moved to keep names unique)" : "");
+	if (nested > 0) {
+		/* Not one instant: how long the writers had to stay frozen. */
+		DBG_NOTICE("share [%s]: %zu nested subvolume(s) snapshotted into "
+			   "%s; the whole tree took %.3f s\n", cfg->share, nested,
+			   *snap_path, (double)(t1.tv_sec - t0.tv_sec) +
+			   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
 	return NT_STATUS_OK;
 }
 

@@ -10,6 +10,7 @@
 #include "includes.h"
 #include "smbd/smbd.h"
 #include "compat.h"
+#include "options.h"
 
 struct rvss_seal_watch;
 
@@ -30,6 +31,7 @@ struct vfs_rvss_config {
 	uint64_t timer_slack;     /* rvss:timer slack */
 	int fss_workers;          /* rpcd_fsrvp:num_workers (Samba's) */
 	bool fss_workers_default; /* ... not set: Samba's default */
+	enum rvss_nested_mode nested; /* rvss:nested subvolumes */
 	bool retain;              /* rvss:retain */
 	uint32_t retain_count;
 	uint64_t retain_age;

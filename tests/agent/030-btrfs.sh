@@ -76,6 +76,25 @@ CONF
 expect_rc 1 "$AGENT" doctor --layout -s "$T/good.conf"
 out_has "RVSS-D010 [vms]"
 out_has "RVSS-L005 vm1/nested"
+out_has "RVSS-D013 [vms] nested subvolume"
+out_has "rvss:nested subvolumes = include"
+
+echo "== rvss:nested subvolumes = include: no finding, doctor explains it"
+sed "s|vfs objects = rvss shadow_copy2|&\n\trvss:nested subvolumes = include|" \
+	"$T/good.conf" > "$T/nested.conf"
+expect_rc 0 "$AGENT" check --json --share vms -s "$T/nested.conf"
+json_eval 'd["nested_subvolumes"] == "include" and d["findings"] == []'
+expect_rc 1 "$AGENT" check --json --share vms -s "$T/good.conf"
+json_eval 'd["nested_subvolumes"] == "refuse" and [f["code"] for f in d["findings"]] == ["RVSS-L005"]'
+expect_rc 1 "$AGENT" doctor --layout -s "$T/nested.conf"
+out_has "1 nested subvolume(s) below the share now"
+out_lacks "RVSS-D013"
+out_lacks "RVSS-D010"
+sed "s|rvss:nested subvolumes = include|rvss:nested subvolumes = sometimes|" \
+	"$T/nested.conf" > "$T/nested-bad.conf"
+expect_rc 1 "$AGENT" doctor -s "$T/nested-bad.conf"
+out_has "RVSS-D013 [vms] rvss:nested subvolumes = sometimes is not"
+expect_rc 2 "$AGENT" check --share vms -s "$T/nested-bad.conf"
 btrfs -q subvolume delete "$share/vm1/nested"
 
 echo "== doctor: good configuration on btrfs, with and without --layout"

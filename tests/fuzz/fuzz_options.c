@@ -6,7 +6,8 @@
  * Each must return 0 or -EINVAL/-ERANGE and never write its outputs on
  * failure; what it accepts must be consistent: a duration is a number of
  * seconds whose plain-number spelling parses back to itself, a count
- * fits its type, retain's count/age are zero when retain is off.
+ * fits its type, retain's count/age are zero when retain is off, nested
+ * subvolumes is one of its two modes.
  *
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
@@ -39,6 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool en = true;
 	uint32_t rc = 0xdeadbeef;
 	uint64_t age = 0xdeadbeefdeadbeefull;
+	enum rvss_nested_mode nested = (enum rvss_nested_mode)0x5a;
 	int ret;
 
 	if (s == NULL) {
@@ -81,6 +83,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	}
 	if (ret == 0 && !en && (rc != 0 || age != 0)) {
+		abort();
+	}
+
+	ret = rvss_parse_nested(s, &nested);
+	ok_or_einval(ret);
+	if (ret != 0 && nested != (enum rvss_nested_mode)0x5a) {
+		abort();
+	}
+	if (ret == 0 && nested != RVSS_NESTED_REFUSE &&
+	    nested != RVSS_NESTED_INCLUDE) {
 		abort();
 	}
 

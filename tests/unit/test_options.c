@@ -123,6 +123,27 @@ static void test_options_retain_rejects_garbage(void **state)
 	assert_int_equal(count, 9);
 }
 
+static void test_options_nested(void **state)
+{
+	const char *bad[] = { "", "yes", "no", "include ", " refuse", "inc",
+			      "refused", "include,refuse" };
+	enum rvss_nested_mode m = RVSS_NESTED_INCLUDE;
+	size_t i;
+
+	assert_int_equal(rvss_parse_nested("refuse", &m), 0);
+	assert_int_equal(m, RVSS_NESTED_REFUSE);
+	assert_int_equal(rvss_parse_nested("Include", &m), 0);
+	assert_int_equal(m, RVSS_NESTED_INCLUDE);
+	assert_int_equal(rvss_parse_nested("REFUSE", &m), 0);
+	assert_int_equal(m, RVSS_NESTED_REFUSE);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = RVSS_NESTED_INCLUDE;
+		assert_int_equal(rvss_parse_nested(bad[i], &m), -EINVAL);
+		assert_int_equal(m, RVSS_NESTED_INCLUDE);
+	}
+	assert_int_equal(rvss_parse_nested(NULL, &m), -EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +154,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_options_duration_rejects_garbage),
 		cmocka_unit_test(test_options_retain),
 		cmocka_unit_test(test_options_retain_rejects_garbage),
+		cmocka_unit_test(test_options_nested),
 	};
 
 	if (argc > 1) {
