@@ -8,6 +8,7 @@
 #   make demo         the FSRVP walk-through on a throw-away btrfs
 #   make install DESTDIR=DIR
 #   make bench        benchmarks (figures and ratios, no pass/fail)
+#   make bench-send   only the off-box copy benchmark (bench/send.sh, ~3 min)
 #   make soak         long run on one server: fds/RSS curve, no leak (bench/soak.sh)
 #   make crash        kill -9 of rpcd_fsrvp inside Commit/Delete, then gc (bench/crash.sh)
 #   make bench-nested Commit time vs nested subvolumes (bench/nested.sh)
@@ -35,7 +36,7 @@ WAF_STAMP = $(BUILDDIR)/.samba-src
 WAF = WAFLOCK=.lock-waf-$(notdir $(BUILDDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 WAF_ASAN = WAFLOCK=.lock-waf-$(notdir $(ASANDIR)) $(PYTHON) "$$(cat $(WAF_STAMP))/buildtools/bin/waf"
 
-.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench bench-nested soak crash fuzz clean check-all check-point-release deb deb-check
+.PHONY: all deps configure build check unit unit-asan agent step integration demo install bench bench-nested bench-send soak crash fuzz clean check-all check-point-release deb deb-check
 
 SUITES     := bookworm bookworm-backports trixie trixie-backports forky
 HOST_SUITE := $(shell tools/suite.sh host-suite)
@@ -60,7 +61,7 @@ $(error SUITE=$(SUITE) is not one of: $(SUITES))
 endif
 IN_SUITE = tools/suite.sh $(SUITE) run make BUILDDIR=build-$(SUITE)
 
-all build configure check unit unit-asan agent step integration demo bench bench-nested soak crash fuzz fuzz-smoke clean:
+all build configure check unit unit-asan agent step integration demo bench bench-nested bench-send soak crash fuzz fuzz-smoke clean:
 	@$(IN_SUITE) $@
 
 # Installed inside the chroot into a staging directory of the checkout, then
@@ -134,6 +135,9 @@ install: build
 
 bench: build
 	@bench/run.sh $(BUILDDIR)
+
+bench-send: build
+	@bench/send.sh $(BUILDDIR)
 
 # Not part of make check: figures, and an exit status only for a leak, a
 # corruption, an orphan, a lost backup or a blocked server (never a time).

@@ -562,6 +562,15 @@ def main():
     else:
         body('Not measured in this run (bench/nested.sh failed or absent).')
     body()
+    sf = os.path.join(res, 'send.md')
+    if os.path.exists(sf):
+        with open(sf) as f:
+            body(f.read().rstrip())
+    else:
+        body('## 7. Off-box copies: fsrvp_agent send vs a full send vs rsync')
+        body()
+        body('Not measured in this run (bench/send.sh failed or absent).')
+    body()
 
     doc('# rvss benchmarks')
     doc()

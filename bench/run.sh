@@ -425,6 +425,11 @@ if part nested; then
 fi
 note "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+# ------------------------------------------------------------- 6. send
+step "7. off-box copies: fsrvp_agent send vs a full send vs rsync (bench/send.sh)"
+RVSS_BENCH_IN_RUN=1 RVSS_IN_NS= bash "$BENCH_SRC/send.sh" "$RVSS_BUILDDIR" ||
+	note "bench/send.sh failed: section 7 not measured"
+
 # ------------------------------------------------------------- report
 step "report"
 docs=$SRC/docs

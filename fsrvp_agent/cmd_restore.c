@@ -3,7 +3,9 @@
  * snapshot (typically a retained backup) with reflinks: no data is copied,
  * the extents are shared (cp --reflink=always).  Never overwrites without
  * --force, and only reads from read-only snapshots that rvss's catalog
- * records.
+ * records, or from a replica that `fsrvp_agent send --to DIR` recorded
+ * (checked by its received UUID; copied, as it lies on another
+ * filesystem: cp --reflink=auto).
  *
  * It runs as root in trees that share users write to, so it never writes
  * outside DEST's real location whatever links they planted, and never
@@ -46,6 +48,7 @@
 #include "commands.h"
 #include "mountinfo.h"
 #include "nested.h"
+#include "replica.h"
 #include "state.h"
 #include "store.h"
 
@@ -62,6 +65,9 @@ static void restore_usage(FILE *f)
 		"btrfs filesystem.  DEST must not exist unless --force is given (it is then\n"
 		"replaced, atomically).  No symbolic link is followed in SOURCE below the\n"
 		"snapshot nor in DEST's path.\n"
+		"SOURCE may also lie in a replica that fsrvp_agent send --to DIR made\n"
+		"(e.g. DIR/vms/@GMT-2026.11.22-03.42.06/vm1); it is then copied (reflinks\n"
+		"where DEST is on the replica's filesystem).\n"
 		"Exit 0 restored, 1 refused or failed, 2 usage.\n");
 }
 
@@ -150,8 +156,8 @@ static int make_tmpdir(int parentfd, char ret_name[64], int *ret_fd)
 	return -EEXIST;
 }
 
-/* cp -aT --reflink=always from /proc/self/fd/@srcfd to @tmpfd/@name. */
-static int run_cp(int srcfd, int tmpfd, const char *name)
+/* cp -aT --reflink=@reflink from /proc/self/fd/@srcfd to @tmpfd/@name. */
+static int run_cp(int srcfd, int tmpfd, const char *name, const char *reflink)
 {
 	char from[64], to[PATH_MAX];
 	int status;
@@ -171,7 +177,7 @@ static int run_cp(int srcfd, int tmpfd, const char *name)
 			_exit(127);
 		}
 		/* -H: follow the command-line /proc/self/fd link, nothing else. */
-		execlp("cp", "cp", "-a", "-H", "-T", "--reflink=always", "--", from, to,
+		execlp("cp", "cp", "-a", "-H", "-T", reflink, "--", from, to,
 		       (char *)NULL);
 		_exit(127);
 	}
@@ -181,26 +187,22 @@ static int run_cp(int srcfd, int tmpfd, const char *name)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
-/* Open @src (canonical, inside @rec's snapshot): the snapshot trusted
- * and read-only, the path below it without links. */
-static int open_source(TALLOC_CTX *mem_ctx, const struct rvss_record *rec,
-		       const char *src, int *ret_fd, char **ret_reason)
+/* Open @rel (below the read-only snapshot @snapfd, which names @what in
+ * messages) without links. */
+static int open_below(TALLOC_CTX *mem_ctx, int snapfd, const char *what,
+		      const char *src, const char *rel, int *ret_fd,
+		      char **ret_reason)
 {
-	const char *rel = src + strlen(rec->snapshot);
 	struct stat st;
 	bool ro = false;
-	int snapfd = -1, fd = -1;
+	int fd = -1;
 	int ret;
 
-	ret = rvss_store_open_recorded(mem_ctx, rec, NULL, &snapfd, NULL, ret_reason);
-	if (ret != 0) {
-		goto done;
-	}
 	ret = rvss_btrfs_get_read_only(snapfd, &ro);
 	if (ret == 0 && !ro) {
 		*ret_reason = talloc_asprintf(mem_ctx, "snapshot %s is writable (a shadow "
 					      "copy still in use): restore reads only "
-					      "read-only snapshots", rec->snapshot);
+					      "read-only snapshots", what);
 		ret = -EPERM;
 		goto done;
 	}
@@ -212,14 +214,14 @@ static int open_source(TALLOC_CTX *mem_ctx, const struct rvss_record *rec,
 		if (ret != 0) {
 			*ret_reason = talloc_asprintf(mem_ctx, "cannot list the "
 						      "subvolumes inside %s: %s",
-						      rec->snapshot, strerror(-ret));
+						      what, strerror(-ret));
 			goto done;
 		}
 		if (writable != NULL) {
 			*ret_reason = talloc_asprintf(mem_ctx, "%s/%s inside the "
 						      "snapshot is writable: restore "
 						      "reads only read-only snapshots",
-						      rec->snapshot, writable);
+						      what, writable);
 			ret = -EPERM;
 			goto done;
 		}
@@ -252,10 +254,82 @@ done:
 	if (fd >= 0) {
 		(void)close(fd);
 	}
-	if (snapfd >= 0) {
+	return ret;
+}
+
+/* Open @src (canonical, inside @rec's snapshot): the snapshot trusted
+ * and read-only, the path below it without links. */
+static int open_source(TALLOC_CTX *mem_ctx, const struct rvss_record *rec,
+		       const char *src, int *ret_fd, char **ret_reason)
+{
+	int snapfd = -1;
+	int ret;
+
+	ret = rvss_store_open_recorded(mem_ctx, rec, NULL, &snapfd, NULL, ret_reason);
+	if (ret == 0) {
+		ret = open_below(mem_ctx, snapfd, rec->snapshot, src,
+				 src + strlen(rec->snapshot), ret_fd, ret_reason);
 		(void)close(snapfd);
 	}
 	return ret;
+}
+
+/*
+ * Open @src inside a replica (fsrvp_agent send --to DIR): the recorded
+ * replica path, reached without links, must be a read-only subvolume whose
+ * received UUID is the recorded backup's UUID.
+ */
+static int open_replica_source(TALLOC_CTX *mem_ctx, const struct rvss_replica *rep,
+			       const char *src, int *ret_fd, char **ret_reason)
+{
+	struct rvss_btrfs_subvol_info info;
+	char received[37];
+	int snapfd, ret;
+
+	snapfd = open_beneath(AT_FDCWD, rep->path, O_RDONLY | O_DIRECTORY, 0);
+	if (snapfd < 0) {
+		ret = -errno;
+		*ret_reason = talloc_asprintf(mem_ctx, "cannot open the replica %s without "
+					      "following links: %s", rep->path,
+					      strerror(-ret));
+		return ret;
+	}
+	ret = rvss_btrfs_subvol_info(snapfd, &info);
+	if (ret == 0) {
+		rvss_btrfs_uuid_format(info.received_uuid, received);
+		if (strcmp(received, rep->uuid) != 0) {
+			ret = -EPERM;
+		}
+	}
+	if (ret != 0) {
+		*ret_reason = talloc_asprintf(mem_ctx, "%s is not the replica of %s that "
+					      "rvss sent (received UUID differs)",
+					      rep->path, rep->name);
+	} else {
+		ret = open_below(mem_ctx, snapfd, rep->path, src,
+				 src + strlen(rep->path), ret_fd, ret_reason);
+	}
+	(void)close(snapfd);
+	return ret;
+}
+
+/* The replica (of a directory target) that holds @src, or NULL. */
+static const struct rvss_replica *find_replica(TALLOC_CTX *mem_ctx,
+					       struct rvss_catalog *cat,
+					       const char *src)
+{
+	struct rvss_replica **reps = NULL;
+	size_t n = 0, i;
+
+	if (rvss_replica_list(cat, mem_ctx, NULL, NULL, &reps, &n, NULL) != 0) {
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (reps[i]->path[0] == '/' && rvss_path_is_below(reps[i]->path, src)) {
+			return reps[i];
+		}
+	}
+	return NULL;
 }
 
 int cmd_restore(int argc, char **argv)
@@ -272,6 +346,7 @@ int cmd_restore(int argc, char **argv)
 	struct rvss_catalog *cat = NULL;
 	struct rvss_record **recs = NULL;
 	const struct rvss_record *from = NULL;
+	const struct rvss_replica *replica = NULL;
 	char *src = NULL, *dest = NULL, *name = NULL, *reason = NULL;
 	char tmpname[64] = "";
 	bool force = false, copied = false;
@@ -347,11 +422,18 @@ int cmd_restore(int argc, char **argv)
 		}
 	}
 	if (from == NULL) {
+		replica = find_replica(ctx, cat, src);
+	}
+	if (from == NULL && replica == NULL) {
 		fprintf(stderr, "fsrvp_agent restore: %s is not inside a snapshot rvss "
-			"created: refused\n", src);
+			"created nor a replica it sent: refused\n", src);
 		goto done;
 	}
-	r = open_source(ctx, from, src, &srcfd, &reason);
+	if (from != NULL) {
+		r = open_source(ctx, from, src, &srcfd, &reason);
+	} else {
+		r = open_replica_source(ctx, replica, src, &srcfd, &reason);
+	}
 	if (r != 0) {
 		fprintf(stderr, "fsrvp_agent restore: %s: refused\n",
 			reason != NULL ? reason : strerror(-r));
@@ -375,9 +457,10 @@ int cmd_restore(int argc, char **argv)
 			"%s: %s\n", dest, strerror(-r));
 		goto done;
 	}
-	r = run_cp(srcfd, tmpfd, name);
+	/* A replica usually lies on another filesystem than DEST: copied. */
+	r = run_cp(srcfd, tmpfd, name, from != NULL ? "--reflink=always" : "--reflink=auto");
 	if (r != 0) {
-		fprintf(stderr, "fsrvp_agent restore: cp --reflink=always %s to %s failed\n",
+		fprintf(stderr, "fsrvp_agent restore: cp %s to %s failed\n",
 			src, argv[optind + 1]);
 		goto done;
 	}
@@ -394,8 +477,14 @@ int cmd_restore(int argc, char **argv)
 			r == -EEXIST ? "exists: not overwritten (use --force)" : strerror(-r));
 		goto done;
 	}
-	printf("restored %s from %s (%s) to %s\n", src + strlen(from->snapshot),
-	       from->name, from->share, argv[optind + 1]);
+	if (from != NULL) {
+		printf("restored %s from %s (%s) to %s\n", src + strlen(from->snapshot),
+		       from->name, from->share, argv[optind + 1]);
+	} else {
+		printf("restored %s from the replica %s of %s (%s) to %s\n",
+		       src + strlen(replica->path), replica->path, replica->name,
+		       replica->share, argv[optind + 1]);
+	}
 	rc = AGENT_EXIT_OK;
 done:
 	if (tmpfd >= 0) {

@@ -16,6 +16,8 @@
 	X(list, "every rvss snapshot, with its FSRVP state") \
 	X(gc, "reclaim dead shadow copy sets, seal recovered ones, prune backups") \
 	X(restore, "copy files back from a retained snapshot (reflink)") \
+	X(send, "copy retained backups to another btrfs (incremental send)") \
+	X(receive, "receive a send stream into a replica directory (send's far end)") \
 
 #define AGENT_DECLARE(name, summary) int cmd_##name(int argc, char **argv);
 AGENT_COMMANDS(AGENT_DECLARE)

@@ -244,6 +244,65 @@ int rvss_btrfs_set_read_only(int fd, bool ro)
 	return util_err(err, saved);
 }
 
+int rvss_btrfs_subvol_info(int fd, struct rvss_btrfs_subvol_info *ret_info)
+{
+	struct btrfs_util_subvolume_info info;
+	enum btrfs_util_error err;
+	int saved, ret;
+
+	ret = rvss_btrfs_is_subvolume_fd(fd);
+	if (ret < 0) {
+		return ret;
+	}
+	if (ret == 0) {
+		return -EINVAL;
+	}
+	memset(&info, 0, sizeof(info));
+	/* id 0: the subvolume of @fd itself, read without privilege. */
+	err = btrfs_util_subvolume_info_fd(fd, 0, &info);
+	saved = errno;
+	ret = util_err(err, saved);
+	if (ret != 0) {
+		return ret;
+	}
+	memset(ret_info, 0, sizeof(*ret_info));
+	ret_info->id = info.id;
+	memcpy(ret_info->uuid, info.uuid, 16);
+	memcpy(ret_info->parent_uuid, info.parent_uuid, 16);
+	memcpy(ret_info->received_uuid, info.received_uuid, 16);
+	ret_info->ctransid = info.ctransid;
+	ret_info->stransid = info.stransid;
+	ret_info->read_only = (info.flags & BTRFS_ROOT_SUBVOL_RDONLY) != 0;
+	return 0;
+}
+
+bool rvss_btrfs_uuid_is_null(const uint8_t uuid[16])
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++) {
+		if (uuid[i] != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+void rvss_btrfs_uuid_format(const uint8_t uuid[16], char ret_str[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10) {
+			ret_str[o++] = '-';
+		}
+		ret_str[o++] = hex[uuid[i] >> 4];
+		ret_str[o++] = hex[uuid[i] & 0x0f];
+	}
+	ret_str[o] = '\0';
+}
+
 /* Path of directory @dirid (holding subvolume @id) and @id's name. */
 static int lookup_user(int subvol_fd, uint64_t dirid, uint64_t id,
 		       struct btrfs_ioctl_ino_lookup_user_args *args)

@@ -71,6 +71,33 @@ int rvss_btrfs_get_read_only(int fd, bool *ret_ro);
 /** @brief Set or clear btrfs's read-only flag of subvolume @fd. 0 or -errno. */
 int rvss_btrfs_set_read_only(int fd, bool ro);
 
+/** What a replica needs to know of a subvolume (rvss_btrfs_subvol_info()). */
+struct rvss_btrfs_subvol_info {
+	uint64_t id;                /**< its subvolume id */
+	uint8_t uuid[16];           /**< its own UUID */
+	uint8_t parent_uuid[16];    /**< the UUID it was snapshotted from (or 0) */
+	uint8_t received_uuid[16];  /**< set by a completed btrfs receive (or 0) */
+	uint64_t ctransid;          /**< transaction of its last change */
+	uint64_t stransid;          /**< sender's ctransid, set by receive */
+	bool read_only;             /**< btrfs's read-only flag */
+};
+
+/**
+ * @brief Id, UUIDs and flags of the subvolume whose root directory is @fd
+ * (libbtrfsutil's subvolume info: BTRFS_IOC_GET_SUBVOL_INFO, unprivileged).
+ *
+ * A subvolume that `btrfs receive` created but did not finish has no
+ * received UUID (receive sets it, and the read-only flag, at the end).
+ * @return 0; -EOPNOTSUPP (not btrfs); -EINVAL (not a subvolume root); -errno.
+ */
+int rvss_btrfs_subvol_info(int fd, struct rvss_btrfs_subvol_info *ret_info);
+
+/** @brief true if the 16 bytes at @uuid are all zero (no UUID). */
+bool rvss_btrfs_uuid_is_null(const uint8_t uuid[16]);
+
+/** @brief @uuid as 36 characters + NUL ("1b4e28ba-2fa1-11d2-883f-..."). */
+void rvss_btrfs_uuid_format(const uint8_t uuid[16], char ret_str[37]);
+
 /** A subvolume directly inside another (see rvss_btrfs_children()). */
 struct rvss_btrfs_child {
 	uint64_t id;     /**< its subvolume id */

@@ -4,6 +4,7 @@
  * Copyright (C) rvss authors.  GPL-3.0-or-later.
  */
 #include "catalog.h"
+#include "kvtext.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,36 +144,14 @@ char *rvss_record_pack(TALLOC_CTX *mem_ctx, const struct rvss_record *rec)
 
 static int parse_u64(const char *s, uint64_t *ret)
 {
-	char *end = NULL;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9') {
-		return -EBADMSG;
-	}
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0') {
-		return -EBADMSG;
-	}
-	*ret = v;
-	return 0;
+	return rvss_kv_parse_u64(s, ret);
 }
 
 static int parse_i64(const char *s, long long *ret)
 {
-	char *end = NULL;
-	long long v;
-
-	if (*s == '\0') {
-		return -EBADMSG;
-	}
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0') {
-		return -EBADMSG;
-	}
-	*ret = v;
-	return 0;
+	/* kvtext.h: digits after an optional '-' (strtoll's leading
+	 * spaces and '+' are not a record's). */
+	return rvss_kv_parse_i64(s, ret);
 }
 
 static int parse_bool(const char *s, bool *ret)
@@ -551,6 +530,9 @@ static int list_one(struct tdb_context *tdb, TDB_DATA key, TDB_DATA val, void *p
 	struct rvss_record *rec = NULL;
 	struct rvss_record **recs;
 
+	if (key.dsize == 0 || key.dptr[0] != '/') {
+		return 0; /* a record of another kind (see catalog.h) */
+	}
 	if (rvss_record_unpack(st->mem_ctx, (const char *)val.dptr, val.dsize, &rec) != 0) {
 		return 0; /* corrupt: skip, the agent reports it separately */
 	}
@@ -646,4 +628,135 @@ int rvss_catalog_find_snap_path(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
 	}
 	talloc_free(recs);
 	return ret;
+}
+
+/* ---- records of other kinds (catalog.h, catalog_kinds) ---- */
+
+static bool kind_key_ok(const char *key)
+{
+	return key != NULL && key[0] != '\0' && key[0] != '/';
+}
+
+int rvss_catalog_kind_fetch(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
+			    const char *key, char **ret_value, size_t *ret_len)
+{
+	TDB_DATA val;
+	char *copy;
+
+	if (!kind_key_ok(key)) {
+		return -EINVAL;
+	}
+	val = tdb_fetch(cat->tdb, key_of(key));
+	if (val.dptr == NULL) {
+		return tdb_error(cat->tdb) == TDB_ERR_NOEXIST ? -ENOENT : -EIO;
+	}
+	copy = talloc_size(mem_ctx, val.dsize + 1);
+	if (copy == NULL) {
+		free(val.dptr);
+		return -ENOMEM;
+	}
+	memcpy(copy, val.dptr, val.dsize);
+	copy[val.dsize] = '\0';
+	*ret_value = copy;
+	*ret_len = val.dsize;
+	free(val.dptr);
+	return 0;
+}
+
+int rvss_catalog_kind_replace(struct rvss_catalog *cat, const char *key,
+			      const char *expected, const char *value)
+{
+	TDB_DATA k, cur, v;
+	int ret = 0;
+
+	if (!kind_key_ok(key) || (expected == NULL && value == NULL)) {
+		return -EINVAL;
+	}
+	k = key_of(key);
+	if (tdb_chainlock(cat->tdb, k) != 0) {
+		return -EIO;
+	}
+	cur = tdb_fetch(cat->tdb, k);
+	if (cur.dptr == NULL && tdb_error(cat->tdb) != TDB_ERR_NOEXIST) {
+		ret = -EIO;
+	} else if (cur.dptr == NULL && expected != NULL) {
+		ret = -ENOENT;
+	} else if (cur.dptr != NULL && expected == NULL) {
+		ret = -EEXIST;
+	} else if (cur.dptr != NULL &&
+		   (cur.dsize != strlen(expected) ||
+		    memcmp(cur.dptr, expected, cur.dsize) != 0)) {
+		ret = -ESTALE;
+	} else if (value == NULL) {
+		ret = tdb_delete(cat->tdb, k) == 0 ? 0 : -EIO;
+	} else {
+		v.dptr = (unsigned char *)(uintptr_t)value;
+		v.dsize = strlen(value);
+		ret = tdb_store(cat->tdb, k, v, TDB_REPLACE) == 0 ? 0 : -EIO;
+	}
+	free(cur.dptr);
+	(void)tdb_chainunlock(cat->tdb, k);
+	return ret;
+}
+
+struct kind_list_state {
+	const char *prefix;
+	size_t prefix_len;
+	char **values;
+	size_t count;
+	int error;
+};
+
+static int kind_list_one(struct tdb_context *tdb, TDB_DATA key, TDB_DATA val,
+			 void *priv)
+{
+	struct kind_list_state *st = priv;
+	char **values;
+	char *copy;
+
+	if (key.dsize < st->prefix_len ||
+	    memcmp(key.dptr, st->prefix, st->prefix_len) != 0) {
+		return 0;
+	}
+	values = talloc_realloc(NULL, st->values, char *, st->count + 1);
+	if (values == NULL) {
+		st->error = -ENOMEM;
+		return -1;
+	}
+	st->values = values;
+	copy = talloc_size(st->values, val.dsize + 1);
+	if (copy == NULL) {
+		st->error = -ENOMEM;
+		return -1;
+	}
+	memcpy(copy, val.dptr, val.dsize);
+	copy[val.dsize] = '\0';
+	st->values[st->count++] = copy;
+	return 0;
+}
+
+int rvss_catalog_kind_list(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
+			   const char *prefix, char ***ret_values,
+			   size_t *ret_count)
+{
+	struct kind_list_state st = { .prefix = prefix };
+
+	if (!kind_key_ok(prefix)) {
+		return -EINVAL;
+	}
+	st.prefix_len = strlen(prefix);
+	st.values = talloc_array(NULL, char *, 0);
+	if (st.values == NULL) {
+		return -ENOMEM;
+	}
+	if (tdb_traverse_read(cat->tdb, kind_list_one, &st) < 0 && st.error == 0) {
+		st.error = -EIO;
+	}
+	if (st.error != 0) {
+		talloc_free(st.values);
+		return st.error;
+	}
+	*ret_values = talloc_steal(mem_ctx, st.values);
+	*ret_count = st.count;
+	return 0;
 }

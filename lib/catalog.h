@@ -169,4 +169,49 @@ int rvss_record_unpack(TALLOC_CTX *mem_ctx, const char *buf, size_t len,
 /** @brief "creating", "created", "retained", "deleting". */
 const char *rvss_record_state_name(enum rvss_record_state state);
 
+
+/**
+ * @defgroup catalog_kinds Other record kinds in the catalog file
+ *
+ * The catalog file also holds records of other kinds (replica.h: what was
+ * sent to which replica).  Their keys never start with '/' (a snapshot
+ * record's key is an absolute path), so rvss_catalog_list() and every
+ * snapshot record reader leave them alone; each kind has its own versioned
+ * format and decoder.  These calls move raw values under the same tdb
+ * locking as the snapshot records.
+ * @{
+ */
+
+/**
+ * @brief The value stored under @key (NUL-terminated copy, *ret_len bytes
+ * before the NUL).  @return 0; -ENOENT; -EINVAL (@key empty or starting
+ * with '/'); -EIO; -ENOMEM.
+ */
+int rvss_catalog_kind_fetch(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
+			    const char *key, char **ret_value, size_t *ret_len);
+
+/**
+ * @brief Compare and replace a value of another kind, under the key's
+ * chain lock: @expected NULL means the key must be absent (insert);
+ * @value NULL removes it.  Nothing is written unless the stored value is
+ * byte for byte @expected.
+ * @return 0; -EEXIST (absent expected, present found); -ENOENT (present
+ *         expected, absent found); -ESTALE (another value found); -EINVAL
+ *         (bad key, or both NULL); -EIO; -ENOMEM.
+ */
+int rvss_catalog_kind_replace(struct rvss_catalog *cat, const char *key,
+			      const char *expected, const char *value);
+
+/**
+ * @brief The values of every key starting with @prefix (not '/'), in no
+ * particular order.  @param[out] ret_values  array of @ret_count
+ * NUL-terminated strings, child of @mem_ctx.
+ * @return 0; -EINVAL; -EIO; -ENOMEM.
+ */
+int rvss_catalog_kind_list(struct rvss_catalog *cat, TALLOC_CTX *mem_ctx,
+			   const char *prefix, char ***ret_values,
+			   size_t *ret_count);
+
+/** @} */
+
 #endif

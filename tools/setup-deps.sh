@@ -14,7 +14,7 @@ set -eu
 PKGS="samba smbclient samba-testsuite python3-samba python3-tdb
 samba-common-bin tdb-tools btrfs-progs libbtrfsutil-dev libcmocka-dev
 libtalloc-dev libtevent-dev libtdb-dev build-essential pkg-config dpkg-dev
-util-linux mount e2fsprogs attr acl clang gnuplot-nox debootstrap
+util-linux mount e2fsprogs attr acl clang gnuplot-nox debootstrap rsync
 debhelper fakeroot lintian"
 
 installed() {

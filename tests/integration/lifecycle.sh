@@ -84,6 +84,18 @@ agent() {
 	return $rc
 }
 
+# retained_backup SHARE STORE: an ro set of SHARE created, exposed and
+# deleted, so that rvss:retain keeps it in STORE; its name in BK.
+retained_backup() {
+	local before after
+	before=$(ls "$2" 2>/dev/null)
+	create_expose backup ro "$1" >/dev/null
+	fss_delete_ok "$1" "$SET_ID" "${SC_IDS[0]}"
+	after=$(ls "$2")
+	BK=$(comm -13 <(echo "$before") <(echo "$after") | grep '^@GMT-') ||
+		fail "no new retained backup of $1 in $2"
+}
+
 # ------------------------------------------------------------ processes
 
 # kill_rpcd_fsrvp SIGNAL: signal our rpcd_fsrvp (by PID: the rpcd_fsrvp in
