@@ -119,8 +119,40 @@ static int share_exists(const char *conf, const char *share)
 }
 
 /*
- * Is an rpcd_fsrvp of this configuration running?  Every process named
- * rpcd_fsrvp counts unless the smb.conf its command line names
+ * Has process @pid exited (a zombie its parent has not reaped yet, or
+ * dead)?  It holds no state then: right after a kill -9 of rpcd_fsrvp,
+ * samba-dcerpcd may take a moment to reap it, and that zombie still has
+ * its name.  Anything unreadable is not called dead.
+ */
+static bool proc_dead(const char *pid)
+{
+	char path[NAME_MAX + 16], buf[512];
+	const char *close_paren;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return errno == ENOENT; /* gone since its comm was read */
+	}
+	len = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (len <= 0) {
+		return false;
+	}
+	buf[len] = '\0';
+	/* "PID (COMM) STATE ...": COMM may hold ')' itself, so the last one */
+	close_paren = strrchr(buf, ')');
+	if (close_paren == NULL || close_paren[1] != ' ') {
+		return false;
+	}
+	return close_paren[2] == 'Z' || close_paren[2] == 'X';
+}
+
+/*
+ * Is an rpcd_fsrvp of this configuration running?  Every live process
+ * named rpcd_fsrvp (not a zombie) counts unless the smb.conf its command line names
  * (samba-dcerpcd passes --configfile=... to its workers), looked up from
  * that process's own root (a chroot, another mount namespace), is another
  * file than @conf.  Anything that cannot be told counts as running: the
@@ -162,7 +194,7 @@ static bool rpcd_fsrvp_running(const char *conf)
 			comm[0] = '\0';
 		}
 		fclose(f);
-		if (strcmp(comm, "rpcd_fsrvp\n") != 0) {
+		if (strcmp(comm, "rpcd_fsrvp\n") != 0 || proc_dead(de->d_name)) {
 			continue;
 		}
 		running = true; /* unless shown to serve another smb.conf */
