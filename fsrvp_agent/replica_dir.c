@@ -54,10 +54,18 @@ int agent_replica_dir_open(TALLOC_CTX *mem_ctx, const char *cmd, const char *pat
 	/* Root's all the way down (ancestors may be sticky like /tmp). */
 	ret = rvss_store_walk(mem_ctx, root, dir + 1, depth, 0, NULL, &fd, &why);
 	if (ret != 0) {
-		fprintf(stderr, "fsrvp_agent %s: %s: %s: refused (it must be a directory "
-			"owned by root that group and others cannot write, reached "
-			"without symbolic links)\n", cmd, dir,
-			why != NULL ? why : strerror(-ret));
+		static const char store_prefix[] = "snapshot store: ";
+
+		if (why != NULL && strncmp(why, store_prefix, sizeof(store_prefix) - 1) == 0) {
+			/* the walk's own words (they end in "refused") */
+			fprintf(stderr, "fsrvp_agent %s: %s: %s\n", cmd, dir,
+				why + sizeof(store_prefix) - 1);
+		} else {
+			fprintf(stderr, "fsrvp_agent %s: %s: %s: refused (it must be a "
+				"directory owned by root that group and others cannot "
+				"write, reached without symbolic links)\n", cmd, dir,
+				why != NULL ? why : strerror(-ret));
+		}
 		goto done;
 	}
 	ret = rvss_btrfs_fsid_fd(fd, ret_fsid);
