@@ -449,11 +449,31 @@ add_share() {
 	} >>"$CONF"
 }
 
+# port_in_use PORT: does any TCP socket of this network namespace use PORT
+# as its local port, in any state (listening, connected, TIME_WAIT)?
+port_in_use() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	awk -v h=":$hex" 'FNR > 1 && substr($2, length($2) - 4) == h { f = 1 }
+		END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# free_port: a port for smbd to listen on.  Taken below the kernel's
+# ephemeral range (net.ipv4.ip_local_port_range), where no outgoing
+# connection of another program can hold it between this choice and
+# smbd's bind -- "no one answers" is not enough: a client's local port
+# answers nothing and still makes bind() fail with EADDRINUSE (seen:
+# scenario 076 under the load of a whole check-all) -- and used by no
+# socket at all.
 free_port() {
-	local p
-	# a port nobody answers on (connection refused) on 127.0.0.1
-	for p in $(shuf -i 20000-60000 -n 50); do
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+	local p lo=20000 hi=60000 eph_lo eph_hi
+	if read -r eph_lo eph_hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null &&
+		[ "$eph_lo" -gt $((lo + 1000)) ]; then
+		hi=$((eph_lo - 1))
+	fi
+	for p in $(shuf -i "$lo-$hi" -n 50); do
+		if ! port_in_use "$p" &&
+			! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0
 		fi
